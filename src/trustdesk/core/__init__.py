@@ -1,0 +1,1 @@
+"""Shared kernel: errors, clock, ids. Standard library only."""

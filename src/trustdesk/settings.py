@@ -1,0 +1,40 @@
+"""All configuration, read once from the environment (prefix TRUSTDESK_)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_POLICY = Path(__file__).parent / "policies" / "default.toml"
+
+
+class VelocitySettings(BaseModel):
+    # Sliding windows in seconds; every limit in the policy names one of these.
+    windows_s: list[int] = Field(default_factory=lambda: [3600, 86400])
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="TRUSTDESK_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    env: Literal["dev", "test", "prod"] = "dev"
+    database_url: str = "sqlite:///trustdesk.db"
+    redis_url: str | None = None
+    policy_file: Path = DEFAULT_POLICY
+    velocity: VelocitySettings = Field(default_factory=VelocitySettings)
+    # Pepper mixed into device/IP hashes in the audit chain so they cannot be reversed
+    # by enumerating the IPv4 space. Must be set outside dev.
+    hash_pepper: SecretStr = SecretStr("dev-only-pepper")
+    max_batch_lines: int = 100_000
+    max_request_bytes: int = 64 * 1024
+    log_json: bool = False
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_defaults(self) -> Settings:
+        if self.env == "prod" and self.hash_pepper.get_secret_value() == "dev-only-pepper":
+            raise ValueError("TRUSTDESK_HASH_PEPPER must be set when TRUSTDESK_ENV=prod")
+        return self
