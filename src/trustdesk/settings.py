@@ -5,15 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_POLICY = Path(__file__).parent / "policies" / "default.toml"
-
-
-class VelocitySettings(BaseModel):
-    # Sliding windows in seconds; every limit in the policy names one of these.
-    windows_s: list[int] = Field(default_factory=lambda: [3600, 86400])
 
 
 class Settings(BaseSettings):
@@ -24,8 +19,8 @@ class Settings(BaseSettings):
     env: Literal["dev", "test", "prod"] = "dev"
     database_url: str = "sqlite:///trustdesk.db"
     redis_url: str | None = None
+    # The risk policy (TOML); its sliding windows and limits live there, versioned.
     policy_file: Path = DEFAULT_POLICY
-    velocity: VelocitySettings = Field(default_factory=VelocitySettings)
     # Pepper mixed into device/IP hashes in the audit chain so they cannot be reversed
     # by enumerating the IPv4 space. Must be set outside dev.
     hash_pepper: SecretStr = SecretStr("dev-only-pepper")

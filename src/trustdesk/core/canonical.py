@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from typing import Any
 
@@ -16,3 +17,9 @@ def sha256_hex(data: bytes | str) -> str:
     if isinstance(data, str):
         data = data.encode()
     return hashlib.sha256(data).hexdigest()
+
+
+def keyed_hash(value: str, pepper: bytes) -> str:
+    """HMAC-SHA256: a stable pseudonym for an IP or device id that cannot be reversed by
+    enumerating candidates without the pepper."""
+    return hmac.new(pepper, value.encode(), hashlib.sha256).hexdigest()

@@ -16,7 +16,12 @@ NAMING = {
 }
 
 # Every module that defines rows; Alembic and the test schema load them all.
-MODEL_MODULES: tuple[str, ...] = ()
+MODEL_MODULES: tuple[str, ...] = (
+    "trustdesk.audit.store",
+    "trustdesk.lists.store",
+    "trustdesk.risk.store",
+    "trustdesk.auth.apikeys",
+)
 
 
 class Base(DeclarativeBase):

@@ -33,7 +33,9 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Read-only units of work (verify, export, look-ups) take no write lock.
+        read_only = conn.get_execution_options().get("trustdesk_read_only", False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def is_postgres(engine: Engine) -> bool:
@@ -50,7 +52,20 @@ class UnitOfWork:
 
     @contextmanager
     def __call__(self) -> Iterator[Session]:
+        with self._session(read_only=False) as session:
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A transaction that only reads: on SQLite it does not block writers."""
+        with self._session(read_only=True) as session:
+            yield session
+
+    @contextmanager
+    def _session(self, read_only: bool) -> Iterator[Session]:
         session = self._factory()
+        if read_only:
+            session.connection(execution_options={"trustdesk_read_only": True})
         try:
             yield session
             session.commit()

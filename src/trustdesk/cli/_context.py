@@ -1,0 +1,44 @@
+"""Shared CLI plumbing: the container, error printing, exit codes."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from trustdesk.bootstrap import Container, build_container
+from trustdesk.core.errors import DomainError
+from trustdesk.settings import Settings
+
+# Wide enough for the summary tables when the output goes to a file or a pipe.
+console = Console(stderr=True, width=None if sys.stderr.isatty() else 150)
+out = Console(width=None if sys.stdout.isatty() else 150)
+
+
+@contextmanager
+def container() -> Iterator[Container]:
+    """Build the container from the environment; turn known errors into messages + exit 2."""
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        fail(f"configuration error: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}")
+    try:
+        c = build_container(settings)
+    except DomainError as exc:
+        fail(exc.message)
+    try:
+        yield c
+    except DomainError as exc:
+        fail(f"{exc.message} [{exc.code}]")
+    finally:
+        c.close()
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    sys.stderr.flush()
+    raise typer.Exit(code)

@@ -1,0 +1,45 @@
+"""The trustdesk command."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from trustdesk.cli import apikeys, audit, db, demo, lists
+from trustdesk.cli.assess import assess_command
+
+app = typer.Typer(
+    help="trustdesk: transaction decisions, lists and audit for self-custody wallets.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(lists.app, name="lists")
+app.add_typer(audit.app, name="audit")
+app.add_typer(apikeys.app, name="apikeys")
+app.command("assess")(assess_command)
+app.command("demo")(demo.demo_command)
+
+
+@app.command("serve")
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
+) -> None:
+    """Run the API (uvicorn)."""
+    import uvicorn
+
+    uvicorn.run(
+        "trustdesk.web.asgi:build",
+        host=host,
+        port=port,
+        workers=workers,
+        factory=True,
+        access_log=False,
+    )
+
+
+def main() -> None:
+    app()

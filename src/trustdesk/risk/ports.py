@@ -1,0 +1,46 @@
+"""What the assessment service needs from the outside world."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from trustdesk.risk.facts import AccountHistory, ListHit, WindowTotals
+from trustdesk.risk.model import Assessment, TransactionRequest
+
+
+class AssessmentStore(Protocol):
+    def find_by_idempotency_key(self, account_id: str, key: str) -> tuple[Assessment, str] | None:
+        """The stored assessment for that key and the hash of the request that made it."""
+
+    def lock_account(self, account_id: str) -> None:
+        """Serialize assessments of one account until the transaction ends."""
+
+    def history(self, req: TransactionRequest, now: datetime) -> AccountHistory: ...
+
+    def save(self, assessment: Assessment, request_hash: str) -> None: ...
+
+    def get(self, assessment_id: str) -> Assessment | None: ...
+
+
+class Velocity(Protocol):
+    def totals(
+        self, req: TransactionRequest, now: datetime, windows_s: Sequence[int]
+    ) -> list[WindowTotals]:
+        """Totals per key and window, counting this request as if it were already recorded."""
+
+
+class ListLookup(Protocol):
+    def destination_hits(self, req: TransactionRequest, now: datetime) -> list[ListHit]: ...
+
+    def context_hits(
+        self, req: TransactionRequest, now: datetime
+    ) -> tuple[list[ListHit], list[ListHit], list[ListHit]]:
+        """(device hits, IP hits, account hits)."""
+
+
+class AuditSink(Protocol):
+    def record_assessment(
+        self, assessment: Assessment, actor: str, request_id: str | None
+    ) -> None: ...

@@ -1,0 +1,171 @@
+"""The assessment request and response as they cross the boundary (API body, CLI line)."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from trustdesk.risk.model import Assessment
+
+MAX_AMOUNT = Decimal(10) ** 15
+MAX_DECIMALS = 18
+_ACCOUNT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$")
+_ASSET_RE = re.compile(r"^[A-Z0-9.]{1,16}$")
+_PRINTABLE = re.compile(r"^[^\x00-\x1f\x7f]*$")
+
+
+def _amount(value: Any) -> Decimal:
+    # Floats are refused: 0.1 as a JSON number is already inexact before we see it.
+    if isinstance(value, (bool, float)):
+        raise ValueError('amount must be a decimal string such as "0.25"')
+    if isinstance(value, int):
+        value = str(value)
+    if not isinstance(value, str):
+        raise ValueError('amount must be a decimal string such as "0.25"')
+    text = value.strip()
+    if not re.fullmatch(r"\d+(\.\d+)?", text):
+        raise ValueError('amount must be a plain positive decimal such as "0.25"')
+    try:
+        amount = Decimal(text)
+    except InvalidOperation as exc:  # pragma: no cover - the regex admits only valid text
+        raise ValueError("amount is not a number") from exc
+    if amount <= 0:
+        raise ValueError("amount must be greater than zero")
+    if amount >= MAX_AMOUNT:
+        raise ValueError("amount is absurdly large (limit 10^15)")
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > MAX_DECIMALS:
+        raise ValueError(f"amount has more than {MAX_DECIMALS} decimal places")
+    return amount
+
+
+AmountText = Annotated[Decimal, BeforeValidator(_amount)]
+
+
+class ContextIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ip: str | None = Field(default=None, max_length=64)
+    device_id: str | None = Field(default=None, min_length=1, max_length=256)
+    device_fingerprint: str | None = Field(default=None, min_length=1, max_length=1024)
+    user_agent: str | None = Field(default=None, max_length=1024)
+    country: str | None = Field(default=None, description="ISO 3166-1 alpha-2")
+    session_age_s: int | None = Field(default=None, ge=0, le=10 * 365 * 86400)
+
+    @field_validator("ip")
+    @classmethod
+    def _ip(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return str(ipaddress.ip_address(value.strip()))
+        except ValueError as exc:
+            raise ValueError("not an IPv4 or IPv6 address") from exc
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from trustdesk.risk.countries import known_country_codes
+
+        code = value.strip().upper()
+        if code not in known_country_codes():
+            raise ValueError("not an ISO 3166-1 alpha-2 country code")
+        return code
+
+    @field_validator("device_id", "device_fingerprint", "user_agent")
+    @classmethod
+    def _printable(cls, value: str | None) -> str | None:
+        if value is not None and not _PRINTABLE.match(value):
+            raise ValueError("control characters are not allowed")
+        return value
+
+
+class AssessmentIn(BaseModel):
+    """One transaction to decide on: the body of POST /v1/assessments and a line of a batch."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    account_id: str = Field(description="the wallet's own id for the user or account")
+    chain: str = Field(max_length=64, description="bitcoin, ethereum, bsc, arbitrum, tron, solana…")
+    asset: str = Field(description="BTC, ETH, USDT…")
+    amount: AmountText = Field(description="decimal string in units of the asset")
+    destination: str = Field(max_length=256)
+    memo: str | None = Field(default=None, max_length=512)
+    context: ContextIn = Field(default_factory=ContextIn)
+    idempotency_key: str | None = Field(default=None, min_length=1, max_length=128)
+    locale: str = Field(default="en", pattern=r"^[a-z]{2}(-[A-Za-z]{2,4})?$")
+
+    @field_validator("account_id")
+    @classmethod
+    def _account(cls, value: str) -> str:
+        if not _ACCOUNT_RE.match(value):
+            raise ValueError(
+                "1-128 characters: letters, digits and . _ : @ -, starting alphanumeric"
+            )
+        return value
+
+    @field_validator("asset")
+    @classmethod
+    def _asset(cls, value: str) -> str:
+        asset = value.strip().upper()
+        if not _ASSET_RE.match(asset):
+            raise ValueError("an asset ticker of 1-16 letters or digits, such as USDT")
+        return asset
+
+    @field_validator("memo")
+    @classmethod
+    def _memo(cls, value: str | None) -> str | None:
+        if value is not None and not _PRINTABLE.match(value):
+            raise ValueError("control characters are not allowed")
+        return value
+
+
+class ReasonOut(BaseModel):
+    code: str
+    message: str
+    weight: int
+
+
+class AssessmentOut(BaseModel):
+    id: str
+    created_at: str
+    decision: str
+    score: int
+    strength: str | None
+    reasons: list[ReasonOut]
+    cooling_off_s: int
+    user_prompt: str | None
+    policy_version: str
+    chain: str
+    asset: str
+    amount: str
+    destination: str
+    replayed: bool
+    timings_ms: dict[str, float]
+
+    @classmethod
+    def from_domain(cls, a: Assessment) -> AssessmentOut:
+        v = a.verdict
+        return cls(
+            id=a.id,
+            created_at=a.created_at.isoformat(),
+            decision=v.decision.value,
+            score=v.score,
+            strength=v.strength.value if v.strength else None,
+            reasons=[ReasonOut(code=r.code, message=r.message, weight=r.weight) for r in v.reasons],
+            cooling_off_s=v.cooling_off_s,
+            user_prompt=v.user_prompt,
+            policy_version=v.policy_version,
+            chain=a.request.chain,
+            asset=a.request.asset,
+            amount=str(a.request.amount),
+            destination=a.request.destination_display,
+            replayed=a.replayed,
+            timings_ms=a.timings_ms,
+        )

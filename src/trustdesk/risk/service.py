@@ -1,0 +1,131 @@
+"""assess_transaction: validate, gather facts, run the checks, apply the policy, record."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+from trustdesk.chains.addresses import normalize_address
+from trustdesk.chains.registry import get_chain
+from trustdesk.core.canonical import canonical_json, sha256_hex
+from trustdesk.core.clock import Clock
+from trustdesk.core.errors import Conflict
+from trustdesk.core.ids import new_id
+from trustdesk.risk.checks import ALL_CHECKS
+from trustdesk.risk.facts import Facts
+from trustdesk.risk.model import Assessment, RequestContext, Signal, TransactionRequest
+from trustdesk.risk.policy import Policy
+from trustdesk.risk.ports import AssessmentStore, AuditSink, ListLookup, Velocity
+from trustdesk.risk.schemas import AssessmentIn
+
+
+class IdempotencyConflict(Conflict):
+    code = "assessment.idempotency_conflict"
+
+
+@dataclass(frozen=True)
+class RiskPorts:
+    """The stores of one unit of work."""
+
+    assessments: AssessmentStore
+    velocity: Velocity
+    lists: ListLookup
+    audit: AuditSink
+
+
+def build_request(body: AssessmentIn) -> TransactionRequest:
+    """Semantic validation on top of the schema: the chain exists, the address is valid on it."""
+    chain = get_chain(body.chain)
+    address = normalize_address(chain.name, body.destination)
+    ctx = body.context
+    return TransactionRequest(
+        account_id=body.account_id,
+        chain=chain.name,
+        family=address.family,
+        asset=body.asset,
+        amount=body.amount,
+        destination=address.value,
+        destination_display=address.display,
+        context=RequestContext(
+            ip=ctx.ip,
+            device_id=ctx.device_id,
+            device_fingerprint=ctx.device_fingerprint,
+            user_agent=ctx.user_agent,
+            country=ctx.country,
+            session_age_s=ctx.session_age_s,
+        ),
+        memo=body.memo,
+        idempotency_key=body.idempotency_key,
+        locale=body.locale,
+    )
+
+
+def request_hash(body: AssessmentIn) -> str:
+    """What makes two requests 'the same' for an idempotency key."""
+    return sha256_hex(canonical_json(body.model_dump(mode="json", exclude={"locale"})))
+
+
+def assess_transaction(
+    body: AssessmentIn,
+    *,
+    ports: RiskPorts,
+    policy: Policy,
+    clock: Clock,
+    actor: str,
+    request_id: str | None = None,
+) -> Assessment:
+    req = build_request(body)
+    fingerprint = request_hash(body)
+    if req.idempotency_key:
+        earlier = ports.assessments.find_by_idempotency_key(req.account_id, req.idempotency_key)
+        if earlier is not None:
+            return _replay(earlier, fingerprint)
+    # One account's requests are decided one at a time, so that two concurrent
+    # requests cannot both slip under a velocity limit.
+    ports.assessments.lock_account(req.account_id)
+    now = clock.now()
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    device_hits, ip_hits, account_hits = ports.lists.context_hits(req, now)
+    facts = Facts(
+        now=now,
+        history=ports.assessments.history(req, now),
+        velocity=tuple(ports.velocity.totals(req, now, policy.windows_s)),
+        destination_hits=tuple(ports.lists.destination_hits(req, now)),
+        device_hits=tuple(device_hits),
+        ip_hits=tuple(ip_hits),
+        account_hits=tuple(account_hits),
+    )
+    timings["facts"] = _ms(t0)
+    signals: list[Signal] = []
+    for name, check in ALL_CHECKS:
+        t = time.perf_counter()
+        signals.extend(check(req, facts, policy.checks))
+        timings[name] = _ms(t)
+    verdict = policy.decide(signals, req.locale)
+    assessment = Assessment(
+        id=new_id("asm"),
+        created_at=now,
+        request=req,
+        verdict=verdict,
+        signals=tuple(signals),
+        timings_ms=timings,
+    )
+    ports.assessments.save(assessment, fingerprint)
+    ports.audit.record_assessment(assessment, actor, request_id)
+    return assessment
+
+
+def _replay(earlier: tuple[Assessment, str], fingerprint: str) -> Assessment:
+    assessment, stored_hash = earlier
+    if stored_hash != fingerprint:
+        raise IdempotencyConflict(
+            "this idempotency_key was already used for a different request; "
+            "use a new key for a new transaction",
+            field="idempotency_key",
+        )
+    return replace(assessment, replayed=True)
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 3)

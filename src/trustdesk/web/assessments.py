@@ -1,0 +1,56 @@
+"""POST /v1/assessments and GET /v1/assessments/{id}."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from trustdesk.core.errors import NotFound
+from trustdesk.risk.schemas import AssessmentIn, AssessmentOut
+from trustdesk.risk.store import SqlAssessmentStore
+from trustdesk.web.deps import ContainerDep, PrincipalDep
+from trustdesk.web.errors import PROBLEM_JSON
+
+router = APIRouter(prefix="/v1/assessments", tags=["assessments"])
+
+_PROBLEMS = {
+    code: {"content": {PROBLEM_JSON: {}}, "description": text}
+    for code, text in {
+        400: "malformed JSON",
+        401: "missing or invalid API key",
+        403: "the key lacks the scope",
+        409: "idempotency key reused for another request",
+        413: "body too large",
+        422: "invalid field (the problem names it)",
+    }.items()
+}
+
+
+@router.post("", response_model=AssessmentOut, responses=_PROBLEMS)  # type: ignore[arg-type]
+async def create_assessment(
+    body: AssessmentIn,
+    request: Request,
+    response: Response,
+    container: ContainerDep,
+    principal: PrincipalDep,
+) -> AssessmentOut:
+    """Decide on one transaction: allow, challenge (standard|strong), review or block."""
+    principal.require("assess")
+    assessment = await run_in_threadpool(
+        container.assess, body, principal.actor, request.state.request_id
+    )
+    response.status_code = 200 if assessment.replayed else 201
+    response.headers["Location"] = f"/v1/assessments/{assessment.id}"
+    return AssessmentOut.from_domain(assessment)
+
+
+@router.get("/{assessment_id}", response_model=AssessmentOut, responses=_PROBLEMS)  # type: ignore[arg-type]
+def get_assessment(
+    assessment_id: str, container: ContainerDep, principal: PrincipalDep
+) -> AssessmentOut:
+    principal.require("assessments:read")
+    with container.reading() as session:
+        found = SqlAssessmentStore(session, container.pepper).get(assessment_id)
+    if found is None:
+        raise NotFound(f"no assessment {assessment_id}", field="assessment_id")
+    return AssessmentOut.from_domain(found)
