@@ -18,7 +18,6 @@ class Settings(BaseSettings):
 
     env: Literal["dev", "test", "prod"] = "dev"
     database_url: str = "sqlite:///trustdesk.db"
-    redis_url: str | None = None
     # The risk policy (TOML); its sliding windows and limits live there, versioned.
     policy_file: Path = DEFAULT_POLICY
     # Pepper mixed into device/IP hashes in the audit chain so they cannot be reversed

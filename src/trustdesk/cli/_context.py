@@ -12,6 +12,7 @@ from rich.console import Console
 
 from trustdesk.bootstrap import Container, build_container
 from trustdesk.core.errors import DomainError
+from trustdesk.db.migrate import require_current_schema
 from trustdesk.settings import Settings
 
 # Wide enough for the summary tables when the output goes to a file or a pipe.
@@ -20,7 +21,7 @@ out = Console(width=None if sys.stdout.isatty() else 150)
 
 
 @contextmanager
-def container() -> Iterator[Container]:
+def container(*, schema_check: bool = True) -> Iterator[Container]:
     """Build the container from the environment; turn known errors into messages + exit 2."""
     try:
         settings = Settings()
@@ -28,6 +29,8 @@ def container() -> Iterator[Container]:
         fail(f"configuration error: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}")
     try:
         c = build_container(settings)
+        if schema_check:
+            require_current_schema(c.engine)
     except DomainError as exc:
         fail(exc.message)
     try:

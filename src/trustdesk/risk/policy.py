@@ -49,6 +49,14 @@ class SignalRule(_Strict):
             raise ValueError(f"needs a '{DEFAULT_LOCALE}' text")
         return value
 
+    @field_validator("prompt")
+    @classmethod
+    def _prompt_falls_back(cls, value: dict[str, str]) -> dict[str, str]:
+        # Optional, but a prompt without the fallback text would fail other locales.
+        if value and DEFAULT_LOCALE not in value:
+            raise ValueError(f"needs a '{DEFAULT_LOCALE}' text")
+        return value
+
 
 class Thresholds(_Strict):
     challenge_at: int = Field(ge=1, le=100)
@@ -221,7 +229,8 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 def parse_window(text: str) -> int:
     """'90s', '15m', '1h', '7d' -> seconds."""
-    unit = text[-1:]
-    if unit not in _UNITS or not text[:-1].isdigit() or int(text[:-1]) == 0:
+    unit, number = text[-1:], text[:-1]
+    # isdigit alone admits "²" (int() then fails) and other scripts' digits.
+    if unit not in _UNITS or not (number.isascii() and number.isdigit()) or int(number) == 0:
         raise PolicyError(f"window '{text}' must look like 90s, 15m, 1h or 7d")
-    return int(text[:-1]) * _UNITS[unit]
+    return int(number) * _UNITS[unit]

@@ -13,9 +13,10 @@ from trustdesk.risk.model import Assessment
 
 MAX_AMOUNT = Decimal(10) ** 15
 MAX_DECIMALS = 18
-_ACCOUNT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$")
-_ASSET_RE = re.compile(r"^[A-Z0-9.]{1,16}$")
-_PRINTABLE = re.compile(r"^[^\x00-\x1f\x7f]*$")
+_ACCOUNT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}")
+_ASSET_RE = re.compile(r"[A-Z0-9.]{1,16}")
+# Used with fullmatch: "$" would also match before a trailing newline.
+_PRINTABLE = re.compile(r"[^\x00-\x1f\x7f]*")
 
 
 def _amount(value: Any) -> Decimal:
@@ -27,7 +28,7 @@ def _amount(value: Any) -> Decimal:
     if not isinstance(value, str):
         raise ValueError('amount must be a decimal string such as "0.25"')
     text = value.strip()
-    if not re.fullmatch(r"\d+(\.\d+)?", text):
+    if not re.fullmatch(r"[0-9]+(\.[0-9]+)?", text):  # \d would admit other scripts' digits
         raise ValueError('amount must be a plain positive decimal such as "0.25"')
     try:
         amount = Decimal(text)
@@ -81,7 +82,7 @@ class ContextIn(BaseModel):
     @field_validator("device_id", "device_fingerprint", "user_agent")
     @classmethod
     def _printable(cls, value: str | None) -> str | None:
-        if value is not None and not _PRINTABLE.match(value):
+        if value is not None and not _PRINTABLE.fullmatch(value):
             raise ValueError("control characters are not allowed")
         return value
 
@@ -104,7 +105,7 @@ class AssessmentIn(BaseModel):
     @field_validator("account_id")
     @classmethod
     def _account(cls, value: str) -> str:
-        if not _ACCOUNT_RE.match(value):
+        if not _ACCOUNT_RE.fullmatch(value):
             raise ValueError(
                 "1-128 characters: letters, digits and . _ : @ -, starting alphanumeric"
             )
@@ -114,14 +115,14 @@ class AssessmentIn(BaseModel):
     @classmethod
     def _asset(cls, value: str) -> str:
         asset = value.strip().upper()
-        if not _ASSET_RE.match(asset):
+        if not _ASSET_RE.fullmatch(asset):
             raise ValueError("an asset ticker of 1-16 letters or digits, such as USDT")
         return asset
 
     @field_validator("memo")
     @classmethod
     def _memo(cls, value: str | None) -> str | None:
-        if value is not None and not _PRINTABLE.match(value):
+        if value is not None and not _PRINTABLE.fullmatch(value):
             raise ValueError("control characters are not allowed")
         return value
 
