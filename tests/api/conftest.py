@@ -21,7 +21,9 @@ from trustdesk.web.app import create_app
 with warnings.catch_warnings():
     # Starlette 1.x asks for the httpx2 fork; the installed httpx still drives the app fine.
     warnings.filterwarnings(
-        "ignore", message="Using `httpx` with `starlette.testclient`", category=StarletteDeprecationWarning
+        "ignore",
+        message="Using `httpx` with `starlette.testclient`",
+        category=StarletteDeprecationWarning,
     )
     from starlette.testclient import TestClient
 
@@ -74,7 +76,10 @@ def api(database_url: str) -> Iterator[Api]:
     container = make_container(database_url)
     with container.session() as session:
         key = create_api_key(
-            session, "wallet-backend", frozenset({"assess", "assessments:read"}), container.clock.now()
+            session,
+            "wallet-backend",
+            frozenset({"assess", "assessments:read"}),
+            container.clock.now(),
         )
     try:
         with TestClient(create_app(container)) as client:

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.text import Text
 
 from trustdesk.bootstrap import Container, build_container
 from trustdesk.core.errors import DomainError
@@ -16,8 +17,9 @@ from trustdesk.db.migrate import require_current_schema
 from trustdesk.settings import Settings
 
 # Wide enough for the summary tables when the output goes to a file or a pipe.
-console = Console(stderr=True, width=None if sys.stderr.isatty() else 150)
-out = Console(width=None if sys.stdout.isatty() else 150)
+# Markup off: messages carry user input ("[/x]" as a chain name must print, not crash).
+console = Console(stderr=True, markup=False, width=None if sys.stderr.isatty() else 150)
+out = Console(markup=False, width=None if sys.stdout.isatty() else 150)
 
 
 @contextmanager
@@ -29,9 +31,13 @@ def container(*, schema_check: bool = True) -> Iterator[Container]:
         fail(f"configuration error: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}")
     try:
         c = build_container(settings)
+    except DomainError as exc:
+        fail(exc.message)
+    try:
         if schema_check:
             require_current_schema(c.engine)
     except DomainError as exc:
+        c.close()  # an open pool would leak its connections
         fail(exc.message)
     try:
         yield c
@@ -42,6 +48,8 @@ def container(*, schema_check: bool = True) -> Iterator[Container]:
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    console.print(
+        Text.assemble(("error:", "bold red"), " ", message), highlight=False, soft_wrap=True
+    )
     sys.stderr.flush()
     raise typer.Exit(code)

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from trustdesk.audit.service import verify
 from trustdesk.bootstrap import Container, build_container
@@ -101,7 +102,9 @@ def _import_lists(c: Container, workdir: Path, rng: random.Random) -> tuple[Path
         ]
         out.print(f"real lists from {data}")
     else:
-        console.print("[yellow]../shared/data not found: using a generated sample list instead[/]")
+        console.print(
+            "../shared/data not found: using a generated sample list instead", style="yellow"
+        )
         ofac, sample_dark = write_sample_lists(workdir, rng)
         dark = [sample_dark]
         imports = [
@@ -178,6 +181,8 @@ def _report_by_group(plan: DemoPlan, results: list[dict[str, Any]]) -> bool:
     )
     for r in missed[:10]:
         console.print(
-            f"[red]not blocked:[/] line {r['line']}: {r.get('error') or r.get('decision')}"
+            Text.assemble(
+                ("not blocked:", "red"), f" line {r['line']}: {r.get('error') or r.get('decision')}"
+            )
         )
     return not missed

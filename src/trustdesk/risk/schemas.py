@@ -13,7 +13,7 @@ from trustdesk.risk.model import Assessment
 
 MAX_AMOUNT = Decimal(10) ** 15
 MAX_DECIMALS = 18
-_ACCOUNT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}")
+_ACCOUNT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}")
 _ASSET_RE = re.compile(r"[A-Z0-9.]{1,16}")
 # Used with fullmatch: "$" would also match before a trailing newline.
 _PRINTABLE = re.compile(r"[^\x00-\x1f\x7f]*")
@@ -107,7 +107,7 @@ class AssessmentIn(BaseModel):
     def _account(cls, value: str) -> str:
         if not _ACCOUNT_RE.fullmatch(value):
             raise ValueError(
-                "1-128 characters: letters, digits and . _ : @ -, starting alphanumeric"
+                "1-64 characters: letters, digits and . _ : @ -, starting alphanumeric"
             )
         return value
 

@@ -76,13 +76,14 @@ def assess_transaction(
 ) -> Assessment:
     req = build_request(body)
     fingerprint = request_hash(body)
+    # One account's requests are decided one at a time, so that two concurrent
+    # requests cannot both slip under a velocity limit, and a retry racing the
+    # original finds it instead of failing on the unique key.
+    ports.assessments.lock_account(req.account_id)
     if req.idempotency_key:
         earlier = ports.assessments.find_by_idempotency_key(req.account_id, req.idempotency_key)
         if earlier is not None:
             return _replay(earlier, fingerprint)
-    # One account's requests are decided one at a time, so that two concurrent
-    # requests cannot both slip under a velocity limit.
-    ports.assessments.lock_account(req.account_id)
     now = clock.now()
     timings: dict[str, float] = {}
     t0 = time.perf_counter()

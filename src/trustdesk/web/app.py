@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 import structlog
 from fastapi import FastAPI, Request, Response
 from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trustdesk import __version__
 from trustdesk.bootstrap import Container
@@ -26,6 +27,8 @@ def create_app(container: Container) -> FastAPI:
     app.state.container = container
     errors.install(app)
     app.include_router(assessments.router)
+    # Added before the request context below, so it runs inside it (request id is set).
+    app.add_middleware(BodyLimit, limit=container.settings.max_request_bytes)
 
     @app.middleware("http")
     async def _request_context(
@@ -33,17 +36,6 @@ def create_app(container: Container) -> FastAPI:
     ) -> Response:
         request_id = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
         request.state.request_id = request_id
-        length = request.headers.get("content-length")
-        limit = container.settings.max_request_bytes
-        if length is not None and (not length.isdigit() or int(length) > limit):
-            return errors.problem(
-                request,
-                413,
-                "input.too_large",
-                "Request too large",
-                f"the body may be at most {limit} bytes",
-                "body",
-            )
         started = time.perf_counter()
         response = await call_next(request)
         response.headers["x-request-id"] = request_id
@@ -62,3 +54,58 @@ def create_app(container: Container) -> FastAPI:
         return JSONResponse({"status": "ok", "policy_version": container.policy.version})
 
     return app
+
+
+class BodyLimit:
+    """Refuses bodies over `limit` bytes, whether or not they declare a Content-Length.
+
+    A chunked body has no length to check up front, so the body is read here, stopping as
+    soon as it passes the limit, and handed on whole; the limit is small, so holding it is cheap.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = Request(scope).headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            await self._refuse(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size, more = 0, True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away before sending the whole body
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                await self._refuse(scope, receive, send)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body: Message | None = {"type": "http.request", "body": b"".join(chunks)}
+
+        async def replay() -> Message:
+            nonlocal body
+            if body is None:
+                return await receive()
+            message, body = body, None
+            return message
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = errors.problem(
+            Request(scope),
+            413,
+            "input.too_large",
+            "Request too large",
+            f"the body may be at most {self.limit} bytes",
+            "body",
+        )
+        await response(scope, receive, send)

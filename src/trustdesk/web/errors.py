@@ -89,7 +89,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         # The traceback goes to the log under the request id, never to the client.
-        log.exception("unhandled_error", path=request.url.path)
+        log.exception(
+            "unhandled_error",
+            path=request.url.path,
+            request_id=getattr(request.state, "request_id", None),
+        )
         return problem(
             request,
             500,

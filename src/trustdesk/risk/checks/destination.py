@@ -34,7 +34,8 @@ def check(req: TransactionRequest, facts: Facts, cfg: CheckConfig) -> list[Signa
 def find_lookalike(dest: str, counterparties: frozenset[str], cfg: CheckConfig) -> str | None:
     body = _body(dest)
     best: tuple[int, str] | None = None
-    for past in counterparties:
+    # Sorted so that equal scores resolve to the same address whatever the set order.
+    for past in sorted(counterparties):
         if past == dest:
             continue
         other = _body(past)
