@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any, Final, cast
+from typing import Any, Final, Unpack, cast
 
 from sqlalchemy import (
     CHAR,
@@ -15,10 +16,12 @@ from sqlalchemy import (
     Row,
     String,
     Table,
+    Text,
     func,
     insert,
     select,
     text,
+    type_coerce,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -64,7 +67,12 @@ class AuditRow(Base):
 _TABLE = cast(Table, AuditRow.__table__)
 _LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 _HEAD_LINK = select(AuditRow.seq, AuditRow.entry_hash).order_by(AuditRow.seq.desc()).limit(1)
-_ALL = select(_TABLE)
+# The payload is read as text and decoded here: a row whose payload was overwritten with
+# something that is not JSON must show up in verify as a bad entry, not as a crash.
+_ALL = select(
+    *[c for c in _TABLE.columns if c.name != "payload"],
+    type_coerce(_TABLE.c.payload, Text).label("payload"),
+)
 
 
 class SqlAuditLog:
@@ -122,7 +130,18 @@ def _row_values(entry: AuditEntry) -> dict[str, Any]:
     return {column.name: getattr(entry, column.name) for column in _TABLE.columns}
 
 
-def _to_entry(row: Row[Any]) -> AuditEntry:
+def _decode_payload(raw: Any) -> dict[str, Any]:
+    if isinstance(raw, dict):
+        return raw
+    try:
+        value = json.loads(raw)
+    except (TypeError, ValueError):
+        value = None
+    # Anything that is not a JSON object cannot hash to the stored payload_hash.
+    return value if isinstance(value, dict) else {"__undecodable_payload__": str(raw)[:200]}
+
+
+def _to_entry(row: Row[Any, Unpack[tuple[Any, ...]]]) -> AuditEntry:
     at: datetime = row.at
     # SQLite hands back naive UTC; PostgreSQL an aware time in the session's time zone.
     at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
@@ -135,7 +154,7 @@ def _to_entry(row: Row[Any]) -> AuditEntry:
         request_id=row.request_id,
         ip_hash=row.ip_hash,
         device_hash=row.device_hash,
-        payload=row.payload,
+        payload=_decode_payload(row.payload),
         payload_hash=row.payload_hash,
         prev_hash=row.prev_hash,
         entry_hash=row.entry_hash,

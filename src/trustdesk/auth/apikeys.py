@@ -80,9 +80,11 @@ def create_api_key(session: Session, name: str, scopes: frozenset[str], now: dat
 
 
 def authenticate(session: Session, authorization: str | None) -> ApiPrincipal:
-    if not authorization or not authorization.startswith("Bearer "):
+    scheme, _, credentials = (authorization or "").strip().partition(" ")
+    # The scheme name is case-insensitive (RFC 9110, 11.1).
+    if scheme.lower() != "bearer" or not credentials.strip():
         raise Unauthorized("send the API key as 'Authorization: Bearer <key>'")
-    parts = authorization.removeprefix("Bearer ").strip().split(".")
+    parts = credentials.strip().split(".")
     if len(parts) != 3 or parts[0] != "td":
         raise Unauthorized("the API key is not valid")
     row = session.get(ApiKeyRow, parts[1])

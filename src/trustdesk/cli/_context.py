@@ -10,6 +10,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.text import Text
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from trustdesk.bootstrap import Container, build_container
 from trustdesk.core.errors import DomainError
@@ -28,11 +29,15 @@ def container(*, schema_check: bool = True) -> Iterator[Container]:
     try:
         settings = Settings()
     except ValidationError as exc:
-        fail(f"configuration error: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}")
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "settings"
+        fail(f"configuration error: {where}: {str(first['msg']).removeprefix('Value error, ')}")
     try:
         c = build_container(settings)
     except DomainError as exc:
         fail(exc.message)
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        fail(f"TRUSTDESK_DATABASE_URL is not a usable database URL: {exc}")
     try:
         if schema_check:
             require_current_schema(c.engine)
@@ -43,6 +48,10 @@ def container(*, schema_check: bool = True) -> Iterator[Container]:
         yield c
     except DomainError as exc:
         fail(f"{exc.message} [{exc.code}]")
+    except OperationalError as exc:
+        fail(f"the database cannot be reached or used: {exc.orig}")
+    except OSError as exc:
+        fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
     finally:
         c.close()
 

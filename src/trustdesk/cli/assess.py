@@ -109,7 +109,8 @@ def run_batch(c: Container, file: Path, fmt: str, output: Path | None, quiet: bo
             sink.close()
     if not quiet:
         print_summary(decisions, reasons, errors)
-    return 0
+    # Per-line errors never stop the batch, but a scheduler must notice them.
+    return 1 if errors else 0
 
 
 def print_summary(

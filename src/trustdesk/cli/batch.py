@@ -62,6 +62,8 @@ def parse_json_line(number: int, raw: bytes) -> BatchItem:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         return _err(number, "input.bad_encoding", "line", "line is not valid UTF-8")
+    except RecursionError:
+        return _err(number, "input.malformed_json", "line", "JSON nested too deeply")
     except json.JSONDecodeError as exc:
         return _err(
             number,
@@ -95,8 +97,19 @@ def _read_csv(path: Path) -> Iterator[BatchItem]:
             f"expected {list(CSV_FIELDS + CSV_OPTIONAL + CSV_CONTEXT)}",
         )
         return
+    end = 1
     for row in reader:
-        number = reader.line_num
+        start, end = end + 1, reader.line_num
+        number = start
+        if end > start and any("\n" in cell or "\r" in cell for cell in row):
+            yield _err(
+                number,
+                "input.unclosed_quote",
+                "line",
+                f"a quoted field opened on line {start} runs to line {end}: "
+                f"lines {start}-{end} were not assessed",
+            )
+            continue
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):

@@ -67,3 +67,5 @@ def import_cmd(
         )
     if len(report.rejected) > 20:
         console.print(f"… and {len(report.rejected) - 20} more rejected")
+    if report.rejected and report.total == 0:
+        fail(f"nothing in {path} could be imported as --format {fmt}", code=1)

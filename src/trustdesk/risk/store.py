@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    literal,
     select,
     text,
 )
@@ -361,3 +362,22 @@ def _to_domain(row: AssessmentRow) -> Assessment:
         signals=tuple(Signal(s["code"], s.get("details") or {}) for s in row.signals),
         timings_ms=row.timings_ms,
     )
+
+
+def unaudited_assessments(session: Session) -> tuple[int, datetime | None]:
+    """Assessments with no audit entry, and the time of the earliest one.
+
+    The chain alone cannot show that its newest entries were cut off; every stored
+    decision must still find its entry there.
+    """
+    from trustdesk.audit.store import AuditRow
+
+    missing = (
+        ~select(AuditRow.seq)
+        .where(AuditRow.subject == literal("assessment:") + AssessmentRow.id)
+        .exists()
+    )
+    count, first = session.execute(
+        select(func.count(), func.min(AssessmentRow.created_at)).where(missing)
+    ).one()
+    return int(count), first

@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from trustdesk import __version__
 from trustdesk.bootstrap import Container
 from trustdesk.web import assessments, errors
+from trustdesk.web.errors import loggable
 
 log = structlog.get_logger("trustdesk.web")
 
@@ -42,7 +43,7 @@ def create_app(container: Container) -> FastAPI:
         log.info(
             "request",
             method=request.method,
-            path=request.url.path,
+            path=loggable(request.url.path),
             status=response.status_code,
             ms=round((time.perf_counter() - started) * 1000, 2),
             request_id=request_id,

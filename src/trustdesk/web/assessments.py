@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
+from trustdesk.auth.apikeys import ApiPrincipal
 from trustdesk.core.errors import NotFound
 from trustdesk.risk.schemas import AssessmentIn, AssessmentOut
 from trustdesk.risk.store import SqlAssessmentStore
-from trustdesk.web.deps import ContainerDep, PrincipalDep
+from trustdesk.web.deps import ContainerDep, require_scope
 from trustdesk.web.errors import PROBLEM_JSON
 
 router = APIRouter(prefix="/v1/assessments", tags=["assessments"])
@@ -32,10 +35,9 @@ async def create_assessment(
     request: Request,
     response: Response,
     container: ContainerDep,
-    principal: PrincipalDep,
+    principal: Annotated[ApiPrincipal, Depends(require_scope("assess"))],
 ) -> AssessmentOut:
     """Decide on one transaction: allow, challenge (standard|strong), review or block."""
-    principal.require("assess")
     assessment = await run_in_threadpool(
         container.assess, body, principal.actor, request.state.request_id
     )
@@ -46,9 +48,10 @@ async def create_assessment(
 
 @router.get("/{assessment_id}", response_model=AssessmentOut, responses=_PROBLEMS)  # type: ignore[arg-type]
 def get_assessment(
-    assessment_id: str, container: ContainerDep, principal: PrincipalDep
+    assessment_id: Annotated[str, Path(max_length=64)],
+    container: ContainerDep,
+    principal: Annotated[ApiPrincipal, Depends(require_scope("assessments:read"))],
 ) -> AssessmentOut:
-    principal.require("assessments:read")
     with container.reading() as session:
         found = SqlAssessmentStore(session, container.pepper).get(assessment_id)
     if found is None:

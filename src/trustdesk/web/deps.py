@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -28,3 +29,13 @@ def get_principal(
 
 
 PrincipalDep = Annotated[ApiPrincipal, Depends(get_principal)]
+
+
+def require_scope(scope: str) -> Callable[[ApiPrincipal], ApiPrincipal]:
+    """A dependency that checks the key's scope before the body is even validated."""
+
+    def _check(principal: PrincipalDep) -> ApiPrincipal:
+        principal.require(scope)
+        return principal
+
+    return _check

@@ -16,6 +16,11 @@ PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger("trustdesk.web")
 
 
+def loggable(text: str, limit: int = 200) -> str:
+    """Client-chosen text for a log line: control characters escaped, length capped."""
+    return text[:limit].encode("unicode_escape").decode("ascii")
+
+
 def problem_type(code: str) -> str:
     return f"urn:trustdesk:problem:{code}"
 
@@ -52,7 +57,10 @@ def _loc_to_field(loc: tuple[Any, ...]) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        return problem(request, exc.status, exc.code, exc.title, exc.message, exc.field)
+        response = problem(request, exc.status, exc.code, exc.title, exc.message, exc.field)
+        if exc.status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="trustdesk"'
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -91,7 +99,7 @@ def install(app: FastAPI) -> None:
         # The traceback goes to the log under the request id, never to the client.
         log.exception(
             "unhandled_error",
-            path=request.url.path,
+            path=loggable(request.url.path),
             request_id=getattr(request.state, "request_id", None),
         )
         return problem(

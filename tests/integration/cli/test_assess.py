@@ -55,7 +55,7 @@ def test_jsonl_batch_mixes_decisions_and_errors_in_input_order(cli: Cli, tmp_pat
     batch.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     result = cli("assess", "--file", str(batch), "--out", str(out))
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # every line handled; some were errors
     got = [(r["line"], r.get("decision") or r["error"]["code"]) for r in _results(out)]
     assert got == [
         (1, "allow"),
@@ -86,7 +86,7 @@ def test_csv_batch_with_a_truncated_line(cli: Cli, tmp_path: Path) -> None:
         encoding="utf-8",
     )
     result = cli("assess", "--file", str(batch), "--out", str(out), "--quiet")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
     results = _results(out)
     assert [r["line"] for r in results] == [2, 3, 4]
     assert results[0]["decision"] == "allow"
@@ -124,5 +124,36 @@ def test_markup_like_input_is_printed_verbatim(cli: Cli, tmp_path: Path) -> None
     batch, out = tmp_path / "b.jsonl", tmp_path / "out.jsonl"
     batch.write_text(json.dumps(_request("acct-1") | {"chain": "[/x][bold]"}) + "\n")
     result = cli("assess", "--file", str(batch), "--out", str(out))
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
     assert "unknown chain '[/x][bold]'" in result.stderr
+
+
+def test_an_unclosed_quote_is_reported_not_swallowed(cli: Cli, tmp_path: Path) -> None:
+    batch, out = tmp_path / "q.csv", tmp_path / "out.jsonl"
+    batch.write_text(
+        "account_id,chain,asset,amount,destination\n"
+        f'acct-1,ethereum,ETH,1,"{EVM_A}\n'
+        f"acct-2,ethereum,ETH,1,{EVM_B}\n",
+        encoding="utf-8",
+    )
+    result = cli("assess", "--file", str(batch), "--out", str(out), "--quiet")
+    assert result.exit_code == 1
+    [only] = _results(out)
+    assert only["line"] == 2
+    assert only["error"]["code"] == "input.unclosed_quote"
+    assert only["error"]["message"] == (
+        "a quoted field opened on line 2 runs to line 3: lines 2-3 were not assessed"
+    )
+    assert cli.count("assessments") == 0
+
+
+def test_json_nested_too_deeply_is_one_line_error(cli: Cli, tmp_path: Path) -> None:
+    batch, out = tmp_path / "deep.jsonl", tmp_path / "out.jsonl"
+    good = json.dumps(_request("acct-1"))
+    batch.write_text(
+        good + "\n" + "[" * 5000 + "]" * 5000 + "\n" + json.dumps(_request("acct-2")) + "\n"
+    )
+    result = cli("assess", "--file", str(batch), "--out", str(out), "--quiet")
+    assert result.exit_code == 1
+    got = [(r["line"], r.get("decision") or r["error"]["code"]) for r in _results(out)]
+    assert got == [(1, "allow"), (2, "input.malformed_json"), (3, "allow")]

@@ -67,3 +67,22 @@ def test_verify_of_an_empty_chain_is_ok(cli: Cli) -> None:
     result = cli("audit", "verify")
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("audit chain OK: 0 entries")
+
+
+def test_cutting_off_the_newest_entries_is_detected(cli: Cli, tmp_path: Path) -> None:
+    _assess_four(cli, tmp_path)
+    with cli.engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_entries WHERE seq >= 3"))
+    result = cli("audit", "verify")
+    assert result.exit_code == 1
+    assert "2 stored decisions" in result.stdout
+    assert "first bad entry: 3" in result.stdout
+
+
+def test_a_payload_that_is_not_json_is_a_bad_entry(cli: Cli, tmp_path: Path) -> None:
+    _assess_four(cli, tmp_path)
+    with cli.engine.begin() as conn:
+        conn.execute(text("UPDATE audit_entries SET payload = '\"text\"' WHERE seq = 2"))
+    result = cli("audit", "verify")
+    assert result.exit_code == 1
+    assert "first bad entry: 2" in result.stdout
