@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any, Final, Unpack, cast
+from typing import Any, Final, cast
 
 from sqlalchemy import (
     CHAR,
@@ -141,7 +141,7 @@ def _decode_payload(raw: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {"__undecodable_payload__": str(raw)[:200]}
 
 
-def _to_entry(row: Row[Any, Unpack[tuple[Any, ...]]]) -> AuditEntry:
+def _to_entry(row: Row[Any, *tuple[Any, ...]]) -> AuditEntry:
     at: datetime = row.at
     # SQLite hands back naive UTC; PostgreSQL an aware time in the session's time zone.
     at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
