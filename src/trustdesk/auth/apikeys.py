@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import JSON, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from trustdesk.core.errors import Forbidden, InvalidInput, Unauthorized
+from trustdesk.core.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from trustdesk.core.ids import new_id
 from trustdesk.db.base import Base
 from trustdesk.db.types import UtcDateTime
@@ -77,6 +77,16 @@ def create_api_key(session: Session, name: str, scopes: frozenset[str], now: dat
         )
     )
     return f"td.{key_id}.{secret}"
+
+
+def revoke_api_key(session: Session, key_id: str, now: datetime) -> ApiKeyRow:
+    """Marks a key revoked; it stops working at once and stays listed for the record."""
+    row = session.get(ApiKeyRow, key_id)
+    if row is None:
+        raise NotFound(f"no API key {key_id}", field="key_id")
+    if row.revoked_at is None:
+        row.revoked_at = now
+    return row
 
 
 def authenticate(session: Session, authorization: str | None) -> ApiPrincipal:

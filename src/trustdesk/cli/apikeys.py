@@ -6,7 +6,14 @@ from typing import Annotated
 
 import typer
 
-from trustdesk.auth.apikeys import SCOPES, create_api_key, list_api_keys, parse_scopes
+from trustdesk.audit.model import AuditEvent
+from trustdesk.auth.apikeys import (
+    SCOPES,
+    create_api_key,
+    list_api_keys,
+    parse_scopes,
+    revoke_api_key,
+)
 from trustdesk.cli._context import container, out
 
 app = typer.Typer(help="API keys for machine clients.", no_args_is_help=True)
@@ -22,7 +29,32 @@ def create_cmd(
         wanted = parse_scopes(scopes)
         with c.session() as session:
             key = create_api_key(session, name, wanted, c.clock.now())
+            key_id = key.split(".")[1]
+            c.audit_log(session).append(
+                AuditEvent(
+                    actor="cli",
+                    action="apikey.created",
+                    subject=f"apikey:{key_id}",
+                    payload={"name": name.strip(), "scopes": sorted(wanted)},
+                )
+            )
     out.print(key, highlight=False)
+
+
+@app.command("revoke")
+def revoke_cmd(key_id: str) -> None:
+    """Revoke a key by its id (the middle part of td.<id>.<secret>); audited."""
+    with container() as c, c.session() as session:
+        row = revoke_api_key(session, key_id, c.clock.now())
+        c.audit_log(session).append(
+            AuditEvent(
+                actor="cli",
+                action="apikey.revoked",
+                subject=f"apikey:{row.id}",
+                payload={"name": row.name},
+            )
+        )
+    out.print(f"revoked {key_id}", highlight=False)
 
 
 @app.command("list")

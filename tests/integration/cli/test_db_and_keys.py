@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
+from sqlalchemy import text
+
 from tests.integration.cli.helpers import Cli
 from trustdesk.auth.apikeys import authenticate
+from trustdesk.core.errors import Unauthorized
 from trustdesk.db.engine import UnitOfWork, make_engine
 
 
@@ -56,3 +60,27 @@ def test_apikeys_bad_scope_is_exit_2_and_stores_nothing(cli: Cli) -> None:
     assert "[input.invalid]" in result.stderr
     assert result.stdout == ""
     assert cli.count("api_keys") == 0
+
+
+def test_apikeys_revoke_stops_the_key_and_both_steps_are_audited(cli: Cli) -> None:
+    key = cli("apikeys", "create", "old-backend", "--scopes", "assess").stdout.strip()
+    key_id = key.split(".")[1]
+    revoked = cli("apikeys", "revoke", key_id)
+    assert revoked.exit_code == 0, revoked.output
+    with UnitOfWork(cli.engine).read() as session, pytest.raises(Unauthorized):
+        authenticate(session, f"Bearer {key}")
+    assert f"{key_id}  old-backend  assess  revoked" in cli("apikeys", "list").stdout
+    with UnitOfWork(cli.engine).read() as session:
+        actions = session.execute(
+            text("SELECT action, subject FROM audit_entries ORDER BY seq")
+        ).all()
+    assert [tuple(a) for a in actions] == [
+        ("apikey.created", f"apikey:{key_id}"),
+        ("apikey.revoked", f"apikey:{key_id}"),
+    ]
+    # The secret never reaches the audit chain.
+    exported = cli("audit", "export").stdout
+    assert key.split(".")[2] not in exported
+    missing = cli("apikeys", "revoke", "key_nonexistent")
+    assert missing.exit_code == 2
+    assert "no API key key_nonexistent" in missing.stderr
