@@ -5,14 +5,26 @@ Used by the web app factory and by the CLI; nothing here runs at import.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+import hmac
+import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from trustdesk.audit.store import SqlAuditLog
+from trustdesk.auth.delivery import ChannelRouter, FileOutbox, Sender, SmtpSender, TwilioSmsSender
+from trustdesk.auth.factors import StepUpEnv
+from trustdesk.auth.flows import AfterCommit, StepUp
+from trustdesk.auth.secretbox import Keyring
+from trustdesk.auth.store import SqlStepUpStore
+from trustdesk.auth.tokens import StepUpTokens
+from trustdesk.auth.webpush import VapidSigner
 from trustdesk.core.clock import Clock, SystemClock
 from trustdesk.db.engine import UnitOfWork, make_engine
 from trustdesk.lists.store import SqlListStore
@@ -25,6 +37,8 @@ from trustdesk.risk.service import RiskPorts, assess_transaction
 from trustdesk.risk.store import SqlAssessmentStore, SqlVelocity
 from trustdesk.settings import Settings
 
+T = TypeVar("T")
+
 
 @dataclass
 class Container:
@@ -33,6 +47,10 @@ class Container:
     uow: UnitOfWork
     clock: Clock
     policy: Policy
+    keyring: Keyring
+    tokens: StepUpTokens
+    router: ChannelRouter
+    vapid: VapidSigner | None
 
     @property
     def pepper(self) -> bytes:
@@ -51,6 +69,48 @@ class Container:
             lists=ListsLookup(self.list_store(session)),
             audit=AuditedAssessments(self.audit_log(session)),
         )
+
+    def stepup(
+        self,
+        session: Session,
+        actor: str,
+        request_id: str | None = None,
+        ip: str | None = None,
+    ) -> StepUp:
+        s = self.settings
+        env = StepUpEnv(
+            store=SqlStepUpStore(session),
+            keyring=self.keyring,
+            # A key of its own for code hashes, derived so the pepper is never reused as is.
+            pepper=hmac.new(self.pepper, b"trustdesk.one-time-codes", hashlib.sha256).digest(),
+            clock=self.clock,
+            rules=self.policy.stepup,
+            issuer=s.issuer,
+            rp_id=s.webauthn_rp_id,
+            origin=s.webauthn_origin,
+            router=self.router,
+            vapid=self.vapid,
+            vapid_subject=s.vapid_subject,
+            push_allow_insecure=s.push_allow_insecure,
+        )
+        return StepUp(env, self.audit_log(session), self.tokens, actor, request_id, ip)
+
+    def run_stepup(
+        self,
+        work: Callable[[StepUp, Session], T],
+        actor: str,
+        request_id: str | None = None,
+        ip: str | None = None,
+    ) -> T:
+        """One step-up action in one transaction. Refusals that follow a write (a failed
+        attempt, a lock-out, a rate-limit hit) commit that write before they are raised."""
+        refusal: AfterCommit | None = None
+        with self.uow() as session:
+            try:
+                return work(self.stepup(session, actor, request_id, ip), session)
+            except AfterCommit as exc:
+                refusal = exc
+        raise refusal.error
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -78,12 +138,54 @@ class Container:
         self.engine.dispose()
 
 
+# py_ecc (under eth-account) raises the process-wide recursion limit to 100000 when it is
+# imported. At that depth a deeply nested JSON body overflows the C stack and kills the
+# worker instead of raising RecursionError, which the API and CLI turn into a clear error.
+SAFE_RECURSION_LIMIT = 1000
+
+
 def build_container(settings: Settings, clock: Clock | None = None) -> Container:
+    if sys.getrecursionlimit() > SAFE_RECURSION_LIMIT:
+        sys.setrecursionlimit(SAFE_RECURSION_LIMIT)
+    clock = clock or SystemClock()
     engine = make_engine(settings.database_url)
+    vapid_pem = settings.vapid_private_key
     return Container(
         settings=settings,
         engine=engine,
         uow=UnitOfWork(engine),
-        clock=clock or SystemClock(),
+        clock=clock,
         policy=load_policy(settings.policy_file, load_atlas()),
+        keyring=Keyring.from_spec(settings.secret_keys.get_secret_value()),
+        tokens=StepUpTokens(settings.stepup_signing_key.get_secret_value()),
+        router=build_router(settings, clock),
+        vapid=VapidSigner.from_private_key_pem(vapid_pem.get_secret_value()) if vapid_pem else None,
     )
+
+
+def build_router(settings: Settings, clock: Clock) -> ChannelRouter:
+    """Real channels where configured; in dev and test, a file outbox for the rest."""
+    senders: dict[str, Sender] = {}
+    if settings.smtp_host:
+        password = settings.smtp_password
+        senders["email"] = SmtpSender(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.smtp_from,
+            username=settings.smtp_username,
+            password=password.get_secret_value() if password else None,
+            security=settings.smtp_security,
+            clock=clock,
+        )
+    if settings.twilio_account_sid and settings.twilio_auth_token and settings.twilio_from:
+        senders["sms"] = TwilioSmsSender(
+            settings.twilio_account_sid,
+            settings.twilio_auth_token.get_secret_value(),
+            settings.twilio_from,
+            base_url=settings.twilio_base_url,
+        )
+    if settings.env != "prod" or settings.outbox_dir is not None:
+        outbox = FileOutbox(settings.outbox_dir or Path("outbox"), clock=clock)
+        for channel in ("email", "sms"):
+            senders.setdefault(channel, outbox)
+    return ChannelRouter(senders)

@@ -8,8 +8,14 @@ from typing import Literal
 from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from trustdesk.auth.secretbox import DEV_KEYRING_SPEC
+from trustdesk.auth.tokens import DEV_SIGNING_SEED
+
 DEFAULT_POLICY = Path(__file__).parent / "policies" / "default.toml"
 DEV_PEPPER = "dev-only-pepper"
+# Dev/test only, refused in prod: key ring for factor secrets and the step-up signing seed.
+DEV_SECRET_KEYS = DEV_KEYRING_SPEC
+DEV_STEPUP_SEED = DEV_SIGNING_SEED.decode()
 
 
 class Settings(BaseSettings):
@@ -28,6 +34,33 @@ class Settings(BaseSettings):
     max_request_bytes: int = 64 * 1024
     log_json: bool = False
 
+    # --- step-up ---
+    issuer: str = "trustdesk"
+    # AES-GCM keys for factor secrets: "kid:base64url(32 bytes)[,kid:…]"; the first encrypts.
+    # New key: `trustdesk factors keygen`. Rotation: put the new key first, keep the old.
+    secret_keys: SecretStr = SecretStr(DEV_SECRET_KEYS)
+    # Ed25519 seed (32 bytes, base64url) that signs step-up tokens (PASETO v4.public).
+    stepup_signing_key: SecretStr = SecretStr(DEV_STEPUP_SEED)
+    webauthn_rp_id: str = "localhost"
+    webauthn_origin: str = "http://localhost:8000"
+    # Where one-time codes go. With no SMTP host and no SMS provider, dev and test write
+    # them to a file outbox; prod refuses to enrol a channel that is not configured.
+    outbox_dir: Path | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "trustdesk@localhost"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_from: str | None = None
+    twilio_base_url: str = "https://api.twilio.com"
+    # Web Push (RFC 8291/8292): the VAPID private key (PEM) and the contact it names.
+    vapid_private_key: SecretStr | None = None
+    vapid_subject: str = "mailto:security@localhost"
+    push_allow_insecure: bool = False  # plain-http push endpoints, for local tests only
+
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:
         pepper = self.hash_pepper.get_secret_value()
@@ -35,6 +68,10 @@ class Settings(BaseSettings):
             raise ValueError("TRUSTDESK_HASH_PEPPER must be 12 characters or more (32+ random)")
         if self.env == "prod" and self.uses_dev_pepper:
             raise ValueError("TRUSTDESK_HASH_PEPPER must be set when TRUSTDESK_ENV=prod")
+        if self.env == "prod" and self.secret_keys.get_secret_value() == DEV_SECRET_KEYS:
+            raise ValueError("TRUSTDESK_SECRET_KEYS must be set when TRUSTDESK_ENV=prod")
+        if self.env == "prod" and self.stepup_signing_key.get_secret_value() == DEV_STEPUP_SEED:
+            raise ValueError("TRUSTDESK_STEPUP_SIGNING_KEY must be set when TRUSTDESK_ENV=prod")
         return self
 
     @property

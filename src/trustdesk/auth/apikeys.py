@@ -17,7 +17,17 @@ from trustdesk.db.base import Base
 from trustdesk.db.types import UtcDateTime
 
 SCOPES = frozenset(
-    {"assess", "assessments:read", "lists:write", "lists:read", "audit:read", "admin"}
+    {
+        "assess",
+        "assessments:read",
+        "lists:write",
+        "lists:read",
+        "audit:read",
+        "factors:read",
+        "factors:write",
+        "stepup",
+        "admin",
+    }
 )
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from trustdesk.cli import apikeys, audit, db, demo, lists
+from trustdesk.cli import apikeys, audit, db, demo, factors, lists
 from trustdesk.cli.assess import assess_command
 
 app = typer.Typer(
@@ -18,6 +18,8 @@ app.add_typer(db.app, name="db")
 app.add_typer(lists.app, name="lists")
 app.add_typer(audit.app, name="audit")
 app.add_typer(apikeys.app, name="apikeys")
+app.add_typer(factors.app, name="factors")
+app.add_typer(factors.stepup_app, name="stepup")
 app.command("assess")(assess_command)
 app.command("demo")(demo.demo_command)
 

@@ -21,6 +21,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "trustdesk.lists.store",
     "trustdesk.risk.store",
     "trustdesk.auth.apikeys",
+    "trustdesk.auth.store",
 )
 
 

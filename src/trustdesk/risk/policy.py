@@ -89,12 +89,63 @@ class ChecksSection(_Strict):
     velocity: VelocityRules = Field(default_factory=VelocityRules)
 
 
+FACTOR_TYPES = ("totp", "hotp", "sms", "email", "push", "webauthn", "wallet", "cvv")
+PHISHING_RESISTANT = ("push", "webauthn", "wallet")
+
+
+class StepUpRules(_Strict):
+    """How a challenge decision is answered: which factors, how long, how many tries."""
+
+    standard_factors: tuple[str, ...] = FACTOR_TYPES
+    # Only factors that bind the origin or the payee in a signature resist a phishing proxy.
+    strong_factors: tuple[str, ...] = PHISHING_RESISTANT
+    challenge_ttl_s: int = Field(default=300, ge=30, le=1800)
+    token_ttl_s: int = Field(default=300, ge=10, le=300)
+    code_ttl_s: int = Field(default=300, ge=30, le=600)
+    code_digits: int = Field(default=6, ge=6, le=8)
+    resend_cooldown_s: int = Field(default=30, ge=0, le=600)
+    max_failures: int = Field(default=5, ge=1, le=10)
+    lock_base_s: int = Field(default=60, ge=1, le=86400)
+    lock_max_s: int = Field(default=86400, ge=1, le=30 * 86400)
+    # SIM-swap guard: SMS is refused for a number set or changed this recently...
+    sim_swap_days: int = Field(default=7, ge=0, le=365)
+    # ...and for amounts above these (per asset, in units of the asset).
+    sms_max_amount: dict[str, Decimal] = Field(default_factory=dict)
+    verify_per_minute_account: int = Field(default=10, ge=1)
+    verify_per_minute_ip: int = Field(default=30, ge=1)
+    send_per_hour_account: int = Field(default=10, ge=1)
+
+    @field_validator("standard_factors", "strong_factors")
+    @classmethod
+    def _known_factors(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(value) - set(FACTOR_TYPES))
+        if unknown:
+            raise ValueError(f"unknown factor types {unknown}; known: {list(FACTOR_TYPES)}")
+        if not value:
+            raise ValueError("at least one factor type")
+        return value
+
+    @field_validator("strong_factors")
+    @classmethod
+    def _strong_resist_phishing(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        weak = sorted(set(value) - set(PHISHING_RESISTANT))
+        if weak:
+            raise ValueError(f"{weak} do not resist phishing and cannot answer a strong challenge")
+        return value
+
+    @field_validator("sms_max_amount")
+    @classmethod
+    def _upper_assets(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        return {asset.upper(): amount for asset, amount in value.items()}
+
+
 class PolicyFile(_Strict):
     version: str = Field(min_length=1, max_length=64)
     description: str = ""
     decision: Thresholds
     checks: ChecksSection = Field(default_factory=ChecksSection)
     signals: dict[str, SignalRule]
+    stepup: StepUpRules = Field(default_factory=StepUpRules)
 
 
 @dataclass(frozen=True)
@@ -103,6 +154,7 @@ class Policy:
     thresholds: Thresholds
     rules: dict[str, SignalRule]
     checks: CheckConfig
+    stepup: StepUpRules = StepUpRules()
 
     @property
     def windows_s(self) -> tuple[int, ...]:
@@ -221,7 +273,7 @@ def parse_policy(raw: dict[str, Any], atlas: CountryAtlas, source: str = "policy
     unknown_keys = set(config.velocity.counts) - {"account", "device", "ip"}
     if unknown_keys:
         raise PolicyError(f"{source}: velocity counts for unknown keys {sorted(unknown_keys)}")
-    return Policy(spec.version, t, dict(spec.signals), config)
+    return Policy(spec.version, t, dict(spec.signals), config, spec.stepup)
 
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

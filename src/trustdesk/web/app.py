@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trustdesk import __version__
 from trustdesk.bootstrap import Container
-from trustdesk.web import assessments, errors
+from trustdesk.web import assessments, errors, stepup
 from trustdesk.web.errors import loggable
 
 log = structlog.get_logger("trustdesk.web")
@@ -28,6 +28,7 @@ def create_app(container: Container) -> FastAPI:
     app.state.container = container
     errors.install(app)
     app.include_router(assessments.router)
+    app.include_router(stepup.router)
     # Added before the request context below, so it runs inside it (request id is set).
     app.add_middleware(BodyLimit, limit=container.settings.max_request_bytes)
 

@@ -60,6 +60,9 @@ def install(app: FastAPI) -> None:
         response = problem(request, exc.status, exc.code, exc.title, exc.message, exc.field)
         if exc.status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="trustdesk"'
+        retry_after = getattr(exc, "retry_after_s", None)
+        if isinstance(retry_after, int):
+            response.headers["Retry-After"] = str(retry_after)
         return response
 
     @app.exception_handler(RequestValidationError)
