@@ -27,6 +27,7 @@ from trustdesk.cli.demo_data import (
     write_jsonl,
     write_sample_lists,
 )
+from trustdesk.cli.demo_stepup import run_stepup_demo
 from trustdesk.db.migrate import upgrade
 from trustdesk.lists.importing import import_list, parse_list_file
 from trustdesk.settings import Settings
@@ -44,7 +45,7 @@ def demo_command(
     workdir.mkdir(parents=True)
     rng = random.Random(seed)
     db = workdir / "trustdesk-demo.db"
-    c = build_container(Settings(database_url=f"sqlite:///{db}"))
+    c = build_container(Settings(database_url=f"sqlite:///{db}", outbox_dir=workdir / "outbox"))
     try:
         upgrade(c.engine)
         out.rule("1. lists")
@@ -62,7 +63,9 @@ def demo_command(
         run_batch(c, requests, "jsonl", decisions, quiet=False)
         results = [json.loads(line) for line in decisions.read_text().splitlines()]
         ok = _report_by_group(plan, results)
-        out.rule("3. audit")
+        out.rule("3. step-up")
+        ok = run_stepup_demo(c) and ok
+        out.rule("4. audit")
         with c.session() as session:
             result = verify(c.audit_log(session))
         out.print(
