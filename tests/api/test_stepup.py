@@ -230,7 +230,8 @@ def test_email_code_is_bound_to_the_payment_and_used_once(api: Api, tmp_path: Pa
     assert r.status_code == 201, r.text
     enrolled = r.json()
     assert enrolled["sent_to"] == "a***@example.com"
-    enrol_code = outbox.messages()[-1].text.split(" code ")[1][:6]
+    [enrol] = [m for m in outbox.messages() if m.purpose == "enrol"]
+    enrol_code = enrol.text.split(" code ")[1][:6]
     r = api.client.post(
         f"/v1/accounts/acct-1/factors/{enrolled['factor_id']}/verify",
         json={"code": enrol_code},
@@ -246,7 +247,7 @@ def test_email_code_is_bound_to_the_payment_and_used_once(api: Api, tmp_path: Pa
     )
     assert r.status_code == 200, r.text
     assert r.json()["sent_to"] == "a***@example.com"
-    message = outbox.messages()[-1]
+    [message] = [m for m in outbox.messages() if m.purpose == "otp"]
     assert message.to == "ana@example.com"
     assert f"0.25 ETH to {GOOD_EVM[:8]}…{GOOD_EVM[-6:]}" in message.text  # dynamic linking
     code = message.text.split(" code ")[1][:6]

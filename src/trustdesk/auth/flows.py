@@ -11,6 +11,7 @@ import contextlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from trustdesk.audit.model import AuditEvent
@@ -22,6 +23,7 @@ from trustdesk.auth.model import (
     Challenge,
     ChallengeClosed,
     ChallengeStatus,
+    Factor,
     FactorChoice,
     FactorStatus,
     FactorType,
@@ -182,6 +184,12 @@ class StepUp:
         if row is None:
             if store.confirmation(assessment.id) is not None:
                 raise AlreadyConfirmed("this transaction is already confirmed")
+            # After "this wasn't me" the payment stays refused: a fresh challenge would
+            # reopen it to the next tap. A new payment is a new assessment.
+            if self._denied_on_device(assessment.id):
+                raise ChallengeClosed(
+                    "this payment was refused on the user's device; it cannot be approved"
+                )
             strength = verdict.strength.value if verdict.strength else "standard"
             choices = self._choices(assessment, strength)
             row = ChallengeRow(
@@ -317,6 +325,11 @@ class StepUp:
                 field="assessment_id",
             )
         challenge_id = factor_type = None
+        # A deny outranks a token from an earlier approval of the same payment.
+        if decision is Decision.CHALLENGE and self._denied_on_device(assessment.id):
+            raise NotConfirmable(
+                "this transaction was refused on the user's device", field="assessment_id"
+            )
         if decision is Decision.CHALLENGE:
             if not token:
                 raise InvalidStepUpToken(
@@ -368,15 +381,27 @@ class StepUp:
         )
 
     # --- internals -----------------------------------------------------------------------
+    def _denied_on_device(self, assessment_id: str) -> bool:
+        return any(
+            c.status == ChallengeStatus.DENIED.value
+            for c in self.env.store.challenges_for(assessment_id)
+        )
+
     def _choices(self, assessment: Assessment, strength: str) -> list[FactorChoice]:
-        rules = self.env.rules
         factors = [to_factor(r) for r in self.env.store.factors(assessment.request.account_id)]
+        req = assessment.request
+        return self._choose(factors, strength, req.amount, req.asset, self.env.clock.now())
+
+    def _choose(
+        self, factors: list[Factor], strength: str, amount: Decimal, asset: str, now: datetime
+    ) -> list[FactorChoice]:
+        rules = self.env.rules
         return choose_factors(
             factors,
             strength=strength,
-            amount=assessment.request.amount,
-            asset=assessment.request.asset,
-            now=self.env.clock.now(),
+            amount=amount,
+            asset=asset,
+            now=now,
             standard_types=rules.standard_factors,
             strong_types=rules.strong_factors,
             sim_swap_days=rules.sim_swap_days,
@@ -387,6 +412,18 @@ class StepUp:
         challenge = to_challenge(row)
         factors = [to_factor(r) for r in self.env.store.factors(row.account_id)]
         allowed = set(challenge.allowed_factor_ids)
+        # The precise reason a factor was refused when the challenge was made (SIM-swap
+        # guard, amount limit...), judged on the amount the challenge is bound to.
+        why = {
+            c.factor.id: c.reason
+            for c in self._choose(
+                factors,
+                challenge.strength,
+                Decimal(challenge.amount),
+                challenge.asset,
+                challenge.created_at,
+            )
+        }
         out = []
         for f in factors:
             if f.status is not FactorStatus.ACTIVE or f.type is FactorType.RECOVERY:
@@ -402,7 +439,7 @@ class StepUp:
                 reason = (
                     "locked after too many failed attempts"
                     if f.locked(self.env.clock.now())
-                    else _why_not(f, challenge)
+                    else why.get(f.id) or _why_not(f, challenge)
                 )
             out.append(choice_out(FactorChoice(f, usable, reason), extra))
         return ChallengeOut.build(challenge, out)
