@@ -28,6 +28,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/totp_bench.py --append
 
 serve: $(STAMP)
 	$(BIN)/trustdesk db upgrade
