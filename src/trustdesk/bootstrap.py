@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from pydantic import SecretStr
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -25,7 +26,9 @@ from trustdesk.auth.secretbox import Keyring
 from trustdesk.auth.store import SqlStepUpStore
 from trustdesk.auth.tokens import StepUpTokens
 from trustdesk.auth.webpush import VapidSigner
+from trustdesk.compliance.screener import Screener
 from trustdesk.core.clock import Clock, SystemClock
+from trustdesk.core.errors import DomainError
 from trustdesk.db.engine import UnitOfWork, make_engine
 from trustdesk.lists.store import SqlListStore
 from trustdesk.risk.adapters import AuditedAssessments, ListsLookup
@@ -51,6 +54,7 @@ class Container:
     tokens: StepUpTokens
     router: ChannelRouter
     vapid: VapidSigner | None
+    screener: Screener
 
     @property
     def pepper(self) -> bytes:
@@ -156,11 +160,29 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
         uow=UnitOfWork(engine),
         clock=clock,
         policy=load_policy(settings.policy_file, load_atlas()),
-        keyring=Keyring.from_spec(settings.secret_keys.get_secret_value()),
-        tokens=StepUpTokens(settings.stepup_signing_key.get_secret_value()),
+        keyring=_setting("TRUSTDESK_SECRET_KEYS", Keyring.from_spec, settings.secret_keys),
+        tokens=_setting("TRUSTDESK_STEPUP_SIGNING_KEY", StepUpTokens, settings.stepup_signing_key),
         router=build_router(settings, clock),
-        vapid=VapidSigner.from_private_key_pem(vapid_pem.get_secret_value()) if vapid_pem else None,
+        vapid=_setting("TRUSTDESK_VAPID_PRIVATE_KEY", VapidSigner.from_private_key_pem, vapid_pem)
+        if vapid_pem
+        else None,
+        screener=Screener(),
     )
+
+
+class ConfigError(DomainError):
+    code = "config.invalid"
+    status = 500
+    title = "Configuration error"
+
+
+def _setting(name: str, parse: Callable[[str], T], value: SecretStr) -> T:
+    """Parse a secret setting; an error names the variable and never echoes its value."""
+    try:
+        return parse(value.get_secret_value())
+    except (ValueError, DomainError) as exc:
+        reason = exc.message if isinstance(exc, DomainError) else str(exc)
+        raise ConfigError(f"{name}: {reason}") from None
 
 
 def build_router(settings: Settings, clock: Clock) -> ChannelRouter:

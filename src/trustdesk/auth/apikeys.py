@@ -26,6 +26,7 @@ SCOPES = frozenset(
         "factors:read",
         "factors:write",
         "stepup",
+        "screen",
         "admin",
     }
 )

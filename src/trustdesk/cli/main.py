@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from trustdesk.cli import apikeys, audit, db, demo, factors, lists
+from trustdesk.cli import apikeys, audit, db, demo, factors, lists, sanctions
 from trustdesk.cli.assess import assess_command
 
 app = typer.Typer(
@@ -22,6 +22,8 @@ app.add_typer(factors.app, name="factors")
 app.add_typer(factors.stepup_app, name="stepup")
 app.command("assess")(assess_command)
 app.command("demo")(demo.demo_command)
+app.add_typer(sanctions.app, name="sanctions")
+app.command("screen")(sanctions.screen_command)
 
 
 @app.command("serve")
@@ -32,6 +34,13 @@ def serve(
 ) -> None:
     """Run the API (uvicorn)."""
     import uvicorn
+
+    from trustdesk.cli._context import container
+
+    # Settings, keys and schema are checked here first, so a mistake is one line, not a
+    # traceback from every worker (which would print the offending values).
+    with container():
+        pass
 
     uvicorn.run(
         "trustdesk.web.asgi:build",

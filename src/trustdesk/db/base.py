@@ -22,6 +22,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "trustdesk.risk.store",
     "trustdesk.auth.apikeys",
     "trustdesk.auth.store",
+    "trustdesk.compliance.store",
 )
 
 

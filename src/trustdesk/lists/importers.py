@@ -86,6 +86,19 @@ def _ofac_files(path: Path) -> dict[str, Path]:
     return found
 
 
+def sanctioned_addresses(addresses: list[tuple[str, str, str]], *, source: str) -> ParseResult:
+    """Block-list entries for (asset, address, listed name) triples taken from sanctions
+    records, e.g. the "Digital Currency Address" remarks of the SDN list."""
+    collector = Collector(lambda parts: f"OFAC SDN: {'; '.join(parts)}")
+    for position, (asset, raw, name) in enumerate(addresses, 1):
+        raw = raw.strip()
+        if not raw or len(raw) > MAX_VALUE_LENGTH or not raw.isprintable() or " " in raw:
+            collector.reject(position, raw, "not an address: whitespace, control characters")
+            continue
+        collector.add(_ofac_entry(asset.upper(), raw, source), f"{name} ({asset.upper()})")
+    return collector.result()
+
+
 def _ofac_entry(asset: str, raw: str, source: str) -> ListEntry:
     supported = supported_families()
     preferred = [f for f in OFAC_FAMILIES.get(asset, ()) if f in supported]
