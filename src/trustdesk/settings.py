@@ -75,5 +75,12 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def uses_dev_keys(self) -> bool:
+        return (
+            self.secret_keys.get_secret_value() == DEV_SECRET_KEYS
+            or self.stepup_signing_key.get_secret_value() == DEV_STEPUP_SEED
+        )
+
+    @property
     def uses_dev_pepper(self) -> bool:
         return self.hash_pepper.get_secret_value() == DEV_PEPPER

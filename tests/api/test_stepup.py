@@ -106,7 +106,7 @@ def test_totp_step_up_end_to_end(api: Api) -> None:
         headers=api.auth(),
     )
     problem = assert_problem(r, 401, "auth.verification_failed")
-    assert problem["detail"] == "the code or signature was not accepted for this challenge"
+    assert problem["detail"] == "the code or signature was not accepted"
 
     r = api.client.post(
         f"/v1/challenges/{ch['id']}/verify",
@@ -331,3 +331,42 @@ def strong_assessment(api: Api) -> dict[str, Any]:
     out: dict[str, Any] = r.json()
     assert (out["decision"], out["score"], out["strength"]) == ("challenge", 55, "strong"), out
     return out
+
+
+def test_enrolment_refusals_send_nothing_and_hide_enrolment_state(api: Api, tmp_path: Path) -> None:
+    outbox = FileOutbox(tmp_path / "outbox")
+    for since in ("2020-01-01T00:00:00", "2099-01-01T00:00:00Z", "1970-01-01T00:00:00Z"):
+        r = api.client.post(
+            "/v1/accounts/acct-1/factors",
+            json={"type": "sms", "phone": "+6281234567890", "number_since": since},
+            headers=api.auth(),
+        )
+        assert_problem(r, 422, "input.invalid", "number_since")
+    assert outbox.messages() == []
+    r = api.client.post(
+        "/v1/accounts/acct-1/factors",
+        json={"type": "email", "email": "ana@example.com", "label": "mail\u202egnp.exe"},
+        headers=api.auth(),
+    )
+    assert_problem(r, 422, "input.invalid", "label")
+    r = api.client.post(
+        "/v1/accounts/acct-1/factors",
+        json={"type": "email", "email": "ana@example.com"},
+        headers=api.auth(),
+    )
+    shown = r.json()["factor"]["params"]
+    listed = api.client.get("/v1/accounts/acct-1/factors", headers=api.auth()).json()
+    # The hash of the sent code would give the 6 digits away to an offline search.
+    assert set(shown) == set(listed[0]["params"]) == {"sent_to", "enrol_code_expires"}
+
+
+def test_a_code_typed_with_a_space_is_accepted(api: Api) -> None:
+    r = api.client.post("/v1/accounts/acct-1/factors", json={"type": "totp"}, headers=api.auth())
+    enrolled = r.json()
+    code = pyotp.parse_uri(enrolled["otpauth_uri"]).at(clock(api).now())
+    r = api.client.post(
+        f"/v1/accounts/acct-1/factors/{enrolled['factor_id']}/verify",
+        json={"code": f" {code[:3]} {code[3:]} "},
+        headers=api.auth(),
+    )
+    assert r.status_code == 200, r.text

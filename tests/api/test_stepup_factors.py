@@ -590,7 +590,7 @@ def test_another_accounts_factor_gets_the_generic_refusal(api: Api) -> None:
     code = totp.at(clock(api).now())
     r = prove(api, factor_id, account="acct-2", code=code)
     problem = assert_problem(r, 401, "auth.verification_failed")
-    assert problem["detail"] == "the code or signature was not accepted for this challenge"
+    assert problem["detail"] == "the code or signature was not accepted"
     theirs = challenged(api, account_id="acct-2")
     ch = open_challenge(api, theirs["id"])
     assert ch["factors"] == []

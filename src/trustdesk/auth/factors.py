@@ -146,7 +146,7 @@ class OtpStrategy(_Base):
     def verify(
         self, env: StepUpEnv, row: FactorRow, challenge: Challenge | None, proof: ProofIn
     ) -> bool:
-        code = proof.code or ""
+        code = otp.normalize_code(proof.code or "")  # apps show "244 798"
         secret = env.unseal(row)
         params = self.params(row)
         now = env.clock.now()
@@ -169,6 +169,7 @@ class OtpStrategy(_Base):
     def resync(self, env: StepUpEnv, row: FactorRow, code1: str, code2: str) -> bool:
         if self.type is not FactorType.HOTP:
             raise InvalidInput("only HOTP factors resynchronise", field="factor_id")
+        code1, code2 = otp.normalize_code(code1), otp.normalize_code(code2)
         counter = otp.resync_hotp(env.unseal(row), self.params(row), code1, code2, row.counter)
         if counter is None or not env.store.use_step(row.id, counter, env.clock.now()):
             return False
@@ -200,7 +201,8 @@ class CvvStrategy(_Base):
         encoded = env.unseal(row)
         secret = base64.b32decode(encoded + "=" * (-len(encoded) % 8))
         now = env.clock.now()
-        step = cvv.match_dynamic_cvv(secret, proof.code or "", now, period=self.period)
+        code = otp.normalize_code(proof.code or "")
+        step = cvv.match_dynamic_cvv(secret, code, now, period=self.period)
         if step is None or (row.last_step is not None and step <= row.last_step):
             return False
         if not env.store.use_step(row.id, step, now):
@@ -243,6 +245,8 @@ class CodeStrategy(_Base):
             "enrol_code_hash": onetime.hash_code(code, pepper=env.pepper, binding=_enrol(row)),
             "enrol_code_expires": expires,
         }
+        # Written before the code goes out: a refused row must not leave a code sent.
+        env.store.add_factor(row)
         what = "number" if self.channel == "sms" else "address"
         env.router.send(
             OutboundMessage(

@@ -103,7 +103,7 @@ class StepUp:
             lockouts=0,
         )
         shown = STRATEGIES[kind].enroll(self.env, row, body)
-        if kind is not FactorType.RECOVERY:  # recovery adds its row itself, before its codes
+        if row not in self.env.store.session:  # some strategies write it before they send
             self.env.store.add_factor(row)
         self._audit(
             "auth.factor_enrolled",

@@ -52,7 +52,7 @@ class VerificationFailed(DomainError):
     title = "Verification failed"
 
     def __init__(self) -> None:
-        super().__init__("the code or signature was not accepted for this challenge")
+        super().__init__("the code or signature was not accepted")
 
 
 class RateLimited(DomainError):

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import unicodedata
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from trustdesk.auth.model import Challenge, Factor, FactorChoice
 
 FactorTypeIn = Literal[
     "totp", "hotp", "sms", "email", "push", "webauthn", "wallet", "cvv", "recovery"
 ]
+
+
+PRIVATE_PARAMS = frozenset({"enrol_code_hash", "registration_challenge"})
 
 
 class _In(BaseModel):
@@ -25,9 +29,9 @@ class EnrollIn(_In):
     label: str | None = Field(default=None, min_length=1, max_length=64)
     # totp / hotp
     algorithm: Literal["SHA1", "SHA256", "SHA512"] = "SHA1"
-    digits: int = Field(default=6, ge=6, le=8)
-    period: int = Field(default=30, ge=10, le=120)
-    counter: int = Field(default=0, ge=0, le=2**53)
+    digits: StrictInt = Field(default=6, ge=6, le=8)
+    period: StrictInt = Field(default=30, ge=10, le=120)
+    counter: StrictInt = Field(default=0, ge=0, le=2**53)
     # sms / email
     phone: str | None = Field(default=None, max_length=20, description="E.164, e.g. +6281234567890")
     email: str | None = Field(default=None, max_length=254)
@@ -44,6 +48,28 @@ class EnrollIn(_In):
     scheme: Literal["eip191", "bip137", "bip322", "tron", "solana"] | None = None
     # proof of possession: the device or wallet signs `enrolment_message`
     signature: str | None = Field(default=None, max_length=2048)
+
+    @field_validator("number_since")
+    @classmethod
+    def _aware_past(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("give a time zone, e.g. 2026-01-31T09:00:00Z")
+        if value > datetime.now(UTC) + timedelta(minutes=5):
+            raise ValueError("a number cannot have been set in the future")
+        if value.year < 1990:
+            raise ValueError("not a plausible date for a phone number change")
+        return value
+
+    @field_validator("label")
+    @classmethod
+    def _label(cls, value: str | None) -> str | None:
+        if value is not None and any(
+            unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in value
+        ):
+            raise ValueError("control and invisible formatting characters are not allowed")
+        return value
 
 
 class ProofFields(_In):
@@ -86,6 +112,8 @@ class FactorOut(BaseModel):
 
     @classmethod
     def from_domain(cls, f: Factor) -> FactorOut:
+        # Enrolment state (the hash of a sent code, a passkey registration challenge) stays in.
+        public = {k: v for k, v in f.params.items() if k not in PRIVATE_PARAMS}
         return cls(
             id=f.id,
             account_id=f.account_id,
@@ -94,7 +122,7 @@ class FactorOut(BaseModel):
             label=f.label,
             created_at=f.created_at.isoformat(),
             locked_until=f.locked_until.isoformat() if f.locked_until else None,
-            params=f.params,
+            params=public,
         )
 
 

@@ -83,15 +83,23 @@ def parse_subscription(data: dict[str, Any], *, allow_insecure: bool = False) ->
     return PushSubscription(endpoint, _b64url(p256dh), _b64url(auth))
 
 
+MAX_ENDPOINT_LENGTH = 2048
+
+
 def _endpoint(value: object, allow_insecure: bool) -> str:
     field = "subscription.endpoint"
     if not isinstance(value, str) or not value:
         raise InvalidInput("the push subscription has no endpoint", field=field)
+    if len(value) > MAX_ENDPOINT_LENGTH:
+        raise InvalidInput(
+            f"the push endpoint is longer than {MAX_ENDPOINT_LENGTH} characters", field=field
+        )
     try:
         parts = urlsplit(value)
         host = parts.hostname or ""
         parts.port  # noqa: B018 - raises ValueError for a bad port
-    except ValueError:
+        host.encode("idna")  # a label over 63 characters fails here, not at send time
+    except (ValueError, UnicodeError):
         raise InvalidInput("the push endpoint is not a URL", field=field) from None
     if not host or parts.username is not None or parts.password is not None:
         raise InvalidInput(

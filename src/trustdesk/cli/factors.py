@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -78,20 +80,30 @@ def enroll_cmd(
         address=address,
         signature=signature,
     )
-    if qr is not None and qr.suffix.lower() not in (".svg", ".png"):
-        fail("--qr must name a .svg or .png file")
+    if qr is not None:
+        if qr.suffix.lower() not in (".svg", ".png"):
+            fail("--qr must name a .svg or .png file")
+        folder = qr.parent if str(qr.parent) else Path(".")
+        if not folder.is_dir() or not os.access(folder, os.W_OK):
+            fail(f"--qr: cannot write into {folder}")
+        if type_.lower() not in ("totp", "hotp"):
+            fail("--qr is for TOTP and HOTP factors")
     with container() as c:
         enrolled = c.run_stepup(lambda s, _: s.enroll(account, body), ACTOR)
     shown = enrolled.model_dump(exclude_none=True)
-    if qr is not None and enrolled.qr_svg and enrolled.qr_png_base64:
-        if qr.suffix.lower() == ".svg":
-            qr.write_text(enrolled.qr_svg, encoding="utf-8")
-        else:
-            qr.write_bytes(base64.b64decode(enrolled.qr_png_base64))
-        shown["qr_file"] = str(qr)
     for key in _SHOWN_ONCE:
         shown.pop(key, None)
-    _print_json(shown)
+    if qr is not None:
+        shown["qr_file"] = str(qr)
+    _print_json(shown)  # first: the URI is shown once, whatever happens to the file
+    if qr is not None and enrolled.qr_svg and enrolled.qr_png_base64:
+        try:
+            if qr.suffix.lower() == ".svg":
+                qr.write_text(enrolled.qr_svg, encoding="utf-8")
+            else:
+                qr.write_bytes(base64.b64decode(enrolled.qr_png_base64))
+        except OSError as exc:
+            fail(f"--qr: {exc.strerror}: {qr} (the otpauth_uri above holds the same secret)")
 
 
 @app.command("list")
@@ -147,7 +159,9 @@ def keygen_cmd() -> None:
 
     seed = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
     vapid = VapidSigner.generate().private_key_pem().decode()
-    out.print(f"TRUSTDESK_SECRET_KEYS={Keyring.generate_spec('k1')}", highlight=False)
+    # A dated key id, so a new key can be put in front of the old one when rotating.
+    kid = f"k{datetime.now(UTC):%Y%m%d}"
+    out.print(f"TRUSTDESK_SECRET_KEYS={Keyring.generate_spec(kid)}", highlight=False)
     out.print(f"TRUSTDESK_STEPUP_SIGNING_KEY={seed}", highlight=False)
     out.print(f"TRUSTDESK_VAPID_PRIVATE_KEY='{vapid.strip()}'", highlight=False)
 
@@ -180,6 +194,8 @@ def stepup_verify_cmd(
     signature: Annotated[str | None, typer.Option(help="wallet signature")] = None,
 ) -> None:
     """Answer the challenge; prints the step-up token JSON (exit 1 when not accepted)."""
+    if code is None and signature is None:
+        fail("give --code or --signature")
     proof = _model(ProofIn, factor_id=factor_id, code=code, signature=signature)
     with container() as c:
         try:

@@ -16,7 +16,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from trustdesk.core.errors import InvalidInput
 from trustdesk.risk.checks.config import CheckConfig, VelocityLimits
@@ -136,7 +143,19 @@ class StepUpRules(_Strict):
     @field_validator("sms_max_amount")
     @classmethod
     def _upper_assets(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        for asset, amount in value.items():
+            if not amount.is_finite() or amount <= 0 or amount >= Decimal(10) ** 15:
+                raise ValueError(f"{asset}: a positive amount below 10^15")
         return {asset.upper(): amount for asset, amount in value.items()}
+
+    @model_validator(mode="after")
+    def _consistent(self) -> StepUpRules:
+        if self.lock_base_s > self.lock_max_s:
+            raise ValueError("lock_base_s must not exceed lock_max_s")
+        for name in ("standard_factors", "strong_factors"):
+            if len(set(getattr(self, name))) != len(getattr(self, name)):
+                raise ValueError(f"{name} lists a factor type twice")
+        return self
 
 
 class PolicyFile(_Strict):

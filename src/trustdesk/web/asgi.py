@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import structlog
 from fastapi import FastAPI
+from pydantic import ValidationError
 
 from trustdesk.bootstrap import build_container
 from trustdesk.db.migrate import require_current_schema
@@ -13,13 +14,25 @@ from trustdesk.web.app import create_app
 
 
 def build() -> FastAPI:
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]  # its message only: the input value may be a secret
+        where = ".".join(str(p) for p in first["loc"]) or "settings"
+        raise SystemExit(f"configuration error: {where}: {first['msg']}") from None
     configure_logging(settings.log_json)
+    log = structlog.get_logger("trustdesk")
     if settings.uses_dev_pepper:
-        structlog.get_logger("trustdesk").warning(
+        log.warning(
             "dev_hash_pepper",
             message="IP and device hashes use the built-in development pepper and can be "
             "reversed; set TRUSTDESK_HASH_PEPPER to 32+ random characters",
+        )
+    if settings.uses_dev_keys:
+        log.warning(
+            "dev_keys",
+            message="factor secrets and step-up tokens use the public development keys; "
+            "set TRUSTDESK_SECRET_KEYS and TRUSTDESK_STEPUP_SIGNING_KEY (trustdesk factors keygen)",
         )
     container = build_container(settings)
     require_current_schema(container.engine)

@@ -109,3 +109,24 @@ def test_bad_options_are_one_line_errors(cli: Cli) -> None:
         assert "Traceback" not in result.output
     assert cli("factors", "enroll", "bad account!", "--type", "totp").exit_code == 2
     assert cli.count("auth_factors") == 0
+
+
+def test_key_settings_errors_name_the_variable_and_not_the_value(cli: Cli) -> None:
+    bad = "k1:c2hvcnQ"
+    for args in (["factors", "list", "acct-7"], ["serve", "--port", "1"]):
+        result = cli(*args, TRUSTDESK_SECRET_KEYS=bad)
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith("error: TRUSTDESK_SECRET_KEYS: "), result.stderr
+        assert "c2hvcnQ" not in result.output and "Traceback" not in result.output
+    result = cli(
+        "serve", "--port", "1", TRUSTDESK_ENV="prod", TRUSTDESK_SMTP_PASSWORD="Sup3rS3cret"
+    )
+    assert result.exit_code == 2
+    assert "Sup3rS3cret" not in result.output and "Traceback" not in result.output
+
+
+def test_unwritable_qr_path_is_refused_before_enrolling(cli: Cli) -> None:
+    result = cli("factors", "enroll", "acct-7", "--type", "totp", "--qr", "/nonexistent/q.png")
+    assert result.exit_code == 2
+    assert "cannot write into /nonexistent" in result.stderr
+    assert cli.count("auth_factors") == 0
