@@ -27,6 +27,8 @@ SCOPES = frozenset(
         "factors:write",
         "stepup",
         "screen",
+        "kyc:read",
+        "kyc:write",
         "admin",
     }
 )

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from trustdesk.cli import apikeys, audit, db, demo, factors, lists, sanctions
+from trustdesk.cli import apikeys, audit, compliance, db, demo, factors, lists, sanctions
 from trustdesk.cli.assess import assess_command
 
 app = typer.Typer(
@@ -24,6 +24,9 @@ app.command("assess")(assess_command)
 app.command("demo")(demo.demo_command)
 app.add_typer(sanctions.app, name="sanctions")
 app.command("screen")(sanctions.screen_command)
+app.add_typer(compliance.kyc_app, name="kyc")
+app.add_typer(compliance.packs_app, name="packs")
+app.add_typer(compliance.privacy_app, name="privacy")
 
 
 @app.command("serve")

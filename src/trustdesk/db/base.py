@@ -23,6 +23,8 @@ MODEL_MODULES: tuple[str, ...] = (
     "trustdesk.auth.apikeys",
     "trustdesk.auth.store",
     "trustdesk.compliance.store",
+    "trustdesk.compliance.kyc_store",
+    "trustdesk.compliance.privacy_store",
 )
 
 

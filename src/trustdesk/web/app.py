@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trustdesk import __version__
 from trustdesk.bootstrap import Container
-from trustdesk.web import assessments, errors, screenings, stepup
+from trustdesk.web import assessments, compliance, errors, screenings, stepup
 from trustdesk.web.errors import loggable
 
 log = structlog.get_logger("trustdesk.web")
@@ -30,6 +30,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(assessments.router)
     app.include_router(stepup.router)
     app.include_router(screenings.router)
+    app.include_router(compliance.router)
     # Added before the request context below, so it runs inside it (request id is set).
     app.add_middleware(BodyLimit, limit=container.settings.max_request_bytes)
 

@@ -1,4 +1,4 @@
-"""trustdesk sanctions sync / status and trustdesk screen on real OFAC and UN data, both backends."""
+"""trustdesk sanctions sync/status and trustdesk screen on real OFAC and UN data, both backends."""
 
 from __future__ import annotations
 
@@ -56,7 +56,8 @@ def test_sync_versions_diff_and_addresses(cli: Cli, tmp_path: Path) -> None:
         payload = (
             conn.execute(
                 text(
-                    "SELECT payload FROM audit_entries WHERE action = 'sanctions.synced' ORDER BY seq"
+                    "SELECT payload FROM audit_entries"
+                    " WHERE action = 'sanctions.synced' ORDER BY seq"
                 )
             )
             .scalars()
