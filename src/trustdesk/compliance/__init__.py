@@ -1,0 +1,1 @@
+"""Compliance: sanctions lists and name screening, KYC, jurisdiction packs, data rights."""

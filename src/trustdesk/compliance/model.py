@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
-from trustdesk.core.errors import DomainError
+from trustdesk.core.errors import DomainError, InvalidInput
 
 OFAC_SDN = "ofac-sdn"
 UN = "un"
@@ -128,3 +129,77 @@ class ParsedList:
 
     def by_id(self) -> dict[str, SanctionsEntry]:
         return {e.entry_id: e for e in self.entries}
+
+
+# --- screening results ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TokenMatch:
+    query: str
+    listed: str
+    similarity: float
+    method: str  # exact | typo | phonetic | similar | initial | joined
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    reason: str  # dob_match, dob_mismatch, country_match, type_mismatch, weak_alias, ...
+    delta: float
+
+
+@dataclass(frozen=True)
+class Explanation:
+    tokens: tuple[TokenMatch, ...]
+    unmatched_query: tuple[str, ...]
+    unmatched_listed: tuple[str, ...]
+    query_coverage: float  # share of the query's (rarity-weighted) words found
+    listed_coverage: float  # share of the listed name's words found
+    name_score: float
+    adjustments: tuple[Adjustment, ...]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    entry_id: str
+    list: str
+    name: str  # the listed name or alias that matched
+    primary_name: str
+    score: float
+    programs: tuple[str, ...]
+    type: EntryType
+    matched: str  # primary | alias | weak alias | original script
+    explanation: Explanation
+
+
+# --- screening inputs ----------------------------------------------------------------------
+
+
+def query_birth_date(value: str | date | None) -> tuple[int, int | None, int | None] | None:
+    """A date of birth given with a query: a date, or "YYYY", "YYYY-MM", "YYYY-MM-DD"."""
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value.year, value.month, value.day
+    parts = value.strip().split("-") if isinstance(value, str) else []
+    try:
+        if not 1 <= len(parts) <= 3 or len(parts[0]) != 4 or not all(p.isdigit() for p in parts):
+            raise ValueError
+        numbers = [int(p) for p in parts] + [1, 1]
+        date(numbers[0], numbers[1], numbers[2])  # refuses month 13, 30 February, ...
+    except ValueError:
+        raise InvalidInput(
+            "date of birth must be YYYY, YYYY-MM or YYYY-MM-DD", field="dob"
+        ) from None
+    month = numbers[1] if len(parts) > 1 else None
+    day = numbers[2] if len(parts) > 2 else None
+    return numbers[0], month, day
+
+
+def query_entry_type(value: str | EntryType | None) -> EntryType | None:
+    if value is None:
+        return None
+    try:
+        return EntryType(str(value).strip().lower())
+    except ValueError:
+        raise InvalidInput(f"type must be one of {', '.join(EntryType)}", field="type") from None

@@ -1,9 +1,13 @@
-"""Name normalization for screening: one canonical token form for listed names and queries.
+"""Names for screening: one canonical token form for listed names and queries, and how two
+tokens compare.
 
 Both sides go through the same steps, so a query matches however the list wrote the name:
-Unicode compatibility forms, transliteration of any script to ASCII (anyascii), case,
-diacritics, punctuation, abbreviations with dots, titles and legal-form words. Token order is
-kept (screening ignores it); phonetic keys come from jellyfish."""
+Unicode compatibility forms, transliteration of any script to ASCII (anyascii; Han and Hangul
+one syllable per token, the Arabic article split off as "al"), case, diacritics, punctuation,
+dotted abbreviations, titles and legal-form words. Token order is kept (screening ignores it).
+Tokens compare by edits (rapidfuzz OSA: a typo), by sound (jellyfish metaphone) and, for words
+typed in a script without vowels, by consonant skeleton. Country names resolve to ISO codes.
+"""
 
 from __future__ import annotations
 
@@ -49,6 +53,7 @@ PARTICLES = _words(
 _APOSTROPHES = re.compile(r"['`\u00b4\u02bb\u02bc\u02bf\u02be\u2018\u2019]")
 _DOTTED_ABBREVIATION = re.compile(r"^(?:[a-z]\.){2,}[a-z]?\.?$")  # s.a. / j.p. / s.a.s
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_ASCII_CONTROLS = {code: " " for code in (*range(32), 127)}
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,8 @@ class NormalizedName:
 def transliterate(text: str) -> str:
     """Any script to ASCII. Han and Hangul characters are one syllable each, so they are kept
     apart (anyascii would run a whole name together)."""
+    if text.isascii():  # most listed names: nothing to transliterate
+        return text.translate(_ASCII_CONTROLS)
     out: list[str] = []
     for char in unicodedata.normalize("NFKC", text):
         if _is_syllabic_ideograph(char):
@@ -96,7 +103,7 @@ def scripted_tokens(text: str) -> tuple[tuple[str, bool], ...]:
     Persian, Urdu, Hebrew, Syriac): their transliteration is a consonant skeleton ("mhmd")."""
     found: list[tuple[str, bool]] = []
     for word in unicodedata.normalize("NFKC", text).split():
-        abjad = any(_is_abjad(char) for char in word)
+        abjad = not word.isascii() and any(_is_abjad(char) for char in word)
         for part in _split_arabic_article(word) if abjad else (word,):
             found.extend((token, abjad) for token in _ascii_tokens(part))
     return tuple(found)
@@ -222,19 +229,24 @@ def token_similarity(query: str, listed: str) -> tuple[float, str]:
     edits = OSA.distance(query, listed, score_cutoff=2)
     typo = _TYPO_SIMILARITY.get((edits, min(shortest, 7)))
     # A lone letter more or less in a short word ("pk" / "pak") is a typo; "ab" / "al" is not.
-    if typo is not None and (shortest >= 3 or max(len(query), len(listed)) == 3):
-        return typo, "typo"
-    if sound_alike(query, listed):
+    if typo is not None and not (shortest >= 3 or max(len(query), len(listed)) == 3):
+        typo = None
+    if (typo is None or typo < PHONETIC_SIMILARITY) and sound_alike(query, listed):
         return PHONETIC_SIMILARITY, "phonetic"
+    if typo is not None:
+        return typo, "typo"
     return OSA.normalized_similarity(query, listed), "similar"
 
 
 def sound_alike(query: str, listed: str) -> bool:
-    """Same metaphone key, same first letter, four letters or more: short keys collide."""
+    """Same metaphone key, same first letter, four letters or more and at least half the
+    letters in place: keys are coarse ("humaydah" and "hammud" are both HMT)."""
     if min(len(query), len(listed)) < 4 or query[0] != listed[0]:
         return False
     key = phonetic_key(query)
-    return len(key) >= 2 and key == phonetic_key(listed)
+    if len(key) < 2 or key != phonetic_key(listed):
+        return False
+    return OSA.normalized_similarity(query, listed) >= 0.5
 
 
 def skeleton(token: str) -> str:
@@ -251,11 +263,21 @@ def transliteration_similarity(written: str, listed: str) -> tuple[float, str] |
     ours, theirs = skeleton(written), skeleton(listed)
     if len(ours) < 2:
         return None
-    if ours == theirs:
-        return (0.85 if len(ours) >= 3 else 0.75), "transliterated"
-    if len(ours) >= 3 and OSA.distance(ours, theirs, score_cutoff=1) <= 1:
+    if ours == theirs:  # short skeletons ("bkr") fit many names
+        return (0.85 if len(ours) >= 4 else 0.8), "transliterated"
+    if len(ours) >= 4 and OSA.distance(ours, theirs, score_cutoff=1) <= 1:
         return 0.7, "transliterated"
     return None
+
+
+def compare_tokens(token: str, abjad: bool, listed: str) -> tuple[float, str]:
+    """Token similarity; a word typed without vowels is compared by its consonants instead of
+    by sound (metaphone means little on "twrk"), unless a listed word in that script fits."""
+    similarity, method = token_similarity(token, listed)
+    if not abjad or method in ("exact", "typo"):
+        return similarity, method
+    written = transliteration_similarity(token, listed)
+    return written if written is not None else (0.0, "similar")
 
 
 def joined_similarity(joined: str, word: str) -> float | None:
@@ -324,6 +346,7 @@ def _country_names() -> dict[str, str]:
     return names
 
 
+@lru_cache(maxsize=4096)
 def country_key(text: str) -> str:
     """ISO 3166 alpha-2 code for a country name or code ("Korea, North" -> "KP"). A place such
     as "Wuhan City, Hubei, China" resolves by its last parts. A name the data does not know is
@@ -337,3 +360,13 @@ def country_key(text: str) -> str:
             if code is not None:
                 return code
     return _country_text(text)
+
+
+def query_country(value: str | None) -> str | None:
+    """The ISO code of a country given with a query, by code or by name."""
+    if value is None:
+        return None
+    key = country_key(value) if isinstance(value, str) and value.strip() else ""
+    if len(key) != 2:
+        raise InvalidInput("country must be an ISO 3166 code or a country name", field="country")
+    return key

@@ -21,26 +21,38 @@ from datetime import date
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from trustdesk.compliance.model import AliasQuality, EntryType, SanctionsEntry
+from trustdesk.compliance.model import (
+    Adjustment,
+    AliasQuality,
+    Candidate,
+    EntryType,
+    Explanation,
+    SanctionsEntry,
+    TokenMatch,
+    query_birth_date,
+    query_entry_type,
+)
 from trustdesk.compliance.names import (
     PARTICLES,
+    compare_tokens,
     country_key,
     is_initial,
     joined_similarity,
     normalize_listed,
     normalize_name,
     phonetic_key,
+    query_country,
     resembles_stopword,
     skeleton,
-    token_similarity,
-    transliteration_similarity,
 )
 from trustdesk.core.errors import InvalidInput
 
 DEFAULT_THRESHOLD = 0.77  # chosen on the tuning seed of bench/screening_eval.py (--tune)
 MAX_LIMIT = 100
 _SHORTLIST = 60  # names scored in full per query
+_COMMON_POSTINGS = 300  # a token in more names than this is common (see _shortlist)
 _MIN_PAIR = 0.6  # "similar" token pairs below this are not paired
+_TYPO_LEVEL = 0.9  # a listed word this close (one edit) makes a query word a name
 _INITIAL_SIMILARITY = 0.85  # "m." typed for "mohammed"
 _WEAK_INITIAL_SIMILARITY = 0.5  # a full word for a listed initial, or "b." for "bin"
 _PARTICLE_WEIGHT = 0.2
@@ -54,6 +66,8 @@ _ONE_NAME_PENALTY = 0.1
 _FORGIVEN_EDITS = 2  # typos across a whole name; each one more costs _EDIT_PENALTY
 _EDIT_PENALTY = 0.05
 _PHONETIC_EDITS = 1  # a sound-alike spelling counts as one edit towards that budget
+_PERSON_TYPE_PENALTY = 0.2  # a person found for an entity, or the other way round
+_TYPE_PENALTY = 0.05  # an entity found for a vessel, and so on
 _EVIDENCE = {
     "dob_match": 0.05,
     "dob_year_match": 0.03,
@@ -71,44 +85,6 @@ _DOB_REASONS = {
     "near": "dob_near",
     "none": "dob_mismatch",
 }
-
-
-@dataclass(frozen=True)
-class TokenMatch:
-    query: str
-    listed: str
-    similarity: float
-    method: str  # exact | typo | phonetic | similar | initial | joined
-
-
-@dataclass(frozen=True)
-class Adjustment:
-    reason: str  # dob_match, dob_mismatch, country_match, type_mismatch, weak_alias, ...
-    delta: float
-
-
-@dataclass(frozen=True)
-class Explanation:
-    tokens: tuple[TokenMatch, ...]
-    unmatched_query: tuple[str, ...]
-    unmatched_listed: tuple[str, ...]
-    query_coverage: float  # share of the query's (rarity-weighted) words found
-    listed_coverage: float  # share of the listed name's words found
-    name_score: float
-    adjustments: tuple[Adjustment, ...]
-
-
-@dataclass(frozen=True)
-class Candidate:
-    entry_id: str
-    list: str
-    name: str  # the listed name or alias that matched
-    primary_name: str
-    score: float
-    programs: tuple[str, ...]
-    type: EntryType
-    matched: str  # primary | alias | weak alias | original script
-    explanation: Explanation
 
 
 @dataclass(frozen=True)
@@ -289,9 +265,9 @@ class ScreeningIndex:
             ),
             neighbours=neighbours,
             compared=tuple({} for _ in tokens),
-            dob=_parse_dob(dob),
-            country=_parse_country(country),
-            type=_parse_type(kind),
+            dob=query_birth_date(dob),
+            country=query_country(country),
+            type=query_entry_type(kind),
         )
 
     def _neighbours(self, token: str, abjad: bool) -> dict[int, tuple[float, str]]:
@@ -317,7 +293,7 @@ class ScreeningIndex:
             close.update(self._by_skeleton.get(skeleton(token), ()))
         found = {}
         for token_id in close:
-            similarity, method = _compare(token, abjad, self._vocabulary[token_id])
+            similarity, method = compare_tokens(token, abjad, self._vocabulary[token_id])
             if method != "similar" or similarity >= _MIN_PAIR:
                 found[token_id] = (similarity, method)
         return found
@@ -327,28 +303,42 @@ class ScreeningIndex:
             return _PARTICLE_WEIGHT
         if is_initial(token):
             return _INITIAL_WEIGHT
-        if token not in self._token_ids and resembles_stopword(token):
-            return _NOISE_WEIGHT
-        if not neighbours:
-            return _UNKNOWN_WEIGHT.get(len(token), 1.0)
-        closest = max(neighbours, key=lambda k: neighbours[k][0])
+        closest = max(neighbours, key=lambda k: neighbours[k][0], default=None)
+        if closest is None or neighbours[closest][0] < _TYPO_LEVEL:
+            if resembles_stopword(token):  # "Limitd": a misspelt legal form, not "Sadam"
+                return _NOISE_WEIGHT
+            if closest is None:  # no list has anything like it
+                return _UNKNOWN_WEIGHT.get(len(token), 1.0)
         return max(_MIN_QUERY_WEIGHT, self._weights[closest])
 
     def _shortlist(self, query: _Query) -> list[int]:
-        """Names sharing close tokens with the query, the most promising first."""
-        gathered: dict[int, float] = {}
+        """Names sharing close tokens with the query, the most promising first. Rare tokens
+        gather the names; common ones ("muhammad", "al") only add to names already gathered,
+        unless the query has nothing rarer, so a query touches few names."""
+        gains: dict[int, float] = {}
         for weight, neighbours in zip(query.weights, query.neighbours, strict=True):
             for token_id, (similarity, _) in neighbours.items():
-                gain = weight * similarity
-                for name_number in self._postings[token_id]:
-                    gathered[name_number] = gathered.get(name_number, 0.0) + gain
+                gains[token_id] = gains.get(token_id, 0.0) + weight * similarity
         for i in range(len(query.tokens) - 1):  # "al qaida" typed for a listed "alqaida"
             if is_initial(query.tokens[i]) or is_initial(query.tokens[i + 1]):
                 continue
             joined = self._token_ids.get(query.tokens[i] + query.tokens[i + 1])
             if joined is not None:
                 gain = query.weights[i] + query.weights[i + 1]
-                for name_number in self._postings[joined]:
+                gains[joined] = gains.get(joined, 0.0) + gain
+        common = {t: g for t, g in gains.items() if len(self._postings[t]) > _COMMON_POSTINGS}
+        gathered: dict[int, float] = {}
+        for token_id, gain in gains.items():
+            if token_id not in common:
+                for name_number in self._postings[token_id]:
+                    gathered[name_number] = gathered.get(name_number, 0.0) + gain
+        if gathered:
+            for name_number in gathered:
+                for token_id in set(self._names[name_number].token_ids).intersection(common):
+                    gathered[name_number] += common[token_id]
+        else:
+            for token_id, gain in common.items():
+                for name_number in self._postings[token_id]:
                     gathered[name_number] = gathered.get(name_number, 0.0) + gain
         # Initials find nothing alone, but they tell apart names that share the rest.
         letters = [_letter_bit(t) for t in query.tokens if is_initial(t)]
@@ -401,7 +391,8 @@ class ScreeningIndex:
         found += [Adjustment(r, _EVIDENCE[r]) for r in reasons]
         if query.type is not None and query.type is not entry.type:
             person_involved = EntryType.PERSON in (query.type, entry.type)
-            found.append(Adjustment("type_mismatch", -0.2 if person_involved else -0.05))
+            penalty = _PERSON_TYPE_PENALTY if person_involved else _TYPE_PENALTY
+            found.append(Adjustment("type_mismatch", -penalty))
         return tuple(found)
 
     def _candidate(self, query: _Query, match: _Match) -> Candidate:
@@ -437,15 +428,6 @@ class ScreeningIndex:
             matched=name.matched,
             explanation=explanation,
         )
-
-
-def _compare(token: str, abjad: bool, listed: str) -> tuple[float, str]:
-    similarity, method = token_similarity(token, listed)
-    if abjad and method in ("similar", "typo"):
-        written = transliteration_similarity(token, listed)
-        if written is not None and written[0] > similarity:
-            return written
-    return similarity, method
 
 
 def _letter_bit(token: str) -> int:
@@ -499,7 +481,7 @@ def _single_options(query: _Query, name: _Name) -> list[_Pair]:
                 compared = query.compared[i]
                 token_id = name.token_ids[j]
                 if token_id not in compared:
-                    similarity, method = _compare(token, query.abjad[i], listed)
+                    similarity, method = compare_tokens(token, query.abjad[i], listed)
                     keep = method != "similar" or similarity >= _MIN_PAIR
                     compared[token_id] = (similarity, method) if keep else None
                 if (known := compared[token_id]) is not None:
@@ -538,41 +520,3 @@ def _one_name_only(name: _Name, pairs: tuple[_Pair, ...]) -> bool:
     words = {j for j, t in enumerate(name.tokens) if t not in PARTICLES}
     found = {j for p in pairs for j in p.listed if j in words}
     return len(words) >= 2 and len(found) == 1 and all(len(p.listed) == 1 for p in pairs)
-
-
-def _parse_dob(value: str | date | None) -> tuple[int, int | None, int | None] | None:
-    if value is None:
-        return None
-    if isinstance(value, date):
-        return value.year, value.month, value.day
-    parts = value.strip().split("-") if isinstance(value, str) else []
-    try:
-        if not 1 <= len(parts) <= 3 or len(parts[0]) != 4 or not all(p.isdigit() for p in parts):
-            raise ValueError
-        numbers = [int(p) for p in parts] + [1, 1]
-        date(numbers[0], numbers[1], numbers[2])  # refuses month 13, 30 February, ...
-    except ValueError:
-        raise InvalidInput(
-            "date of birth must be YYYY, YYYY-MM or YYYY-MM-DD", field="dob"
-        ) from None
-    month = numbers[1] if len(parts) > 1 else None
-    day = numbers[2] if len(parts) > 2 else None
-    return numbers[0], month, day
-
-
-def _parse_country(value: str | None) -> str | None:
-    if value is None:
-        return None
-    key = country_key(value) if isinstance(value, str) and value.strip() else ""
-    if len(key) != 2:
-        raise InvalidInput("country must be an ISO 3166 code or a country name", field="country")
-    return key
-
-
-def _parse_type(value: str | EntryType | None) -> EntryType | None:
-    if value is None:
-        return None
-    try:
-        return EntryType(str(value).strip().lower())
-    except ValueError:
-        raise InvalidInput(f"type must be one of {', '.join(EntryType)}", field="type") from None

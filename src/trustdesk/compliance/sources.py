@@ -74,19 +74,21 @@ def _csv_records(file: Path, encoding: str, columns: int | None) -> Iterator[tup
     if not file.is_file():
         raise BadListFile(f"{file.name} is missing (looked for {file})")
     reader = csv.reader(_decoded_lines(file, encoding), strict=True)
-    line = 0
-    try:
-        for fields in reader:
-            line = reader.line_num
-            if not fields or fields == [""]:
-                continue
-            if columns is not None and len(fields) != columns:
-                raise BadListFile(
-                    f"{file.name}, line {line}: expected {columns} columns, found {len(fields)}"
-                )
-            yield line, fields
-    except csv.Error as exc:
-        raise BadListFile(f"{file.name}, line {reader.line_num}: malformed CSV ({exc})") from None
+    while True:
+        line = reader.line_num + 1  # where the next record starts (it may span lines)
+        try:
+            fields = next(reader, None)
+        except csv.Error as exc:
+            raise BadListFile(f"{file.name}, line {line}: malformed CSV ({exc})") from None
+        if fields is None:
+            return
+        if not fields or fields == [""]:
+            continue
+        if columns is not None and len(fields) != columns:
+            raise BadListFile(
+                f"{file.name}, line {line}: expected {columns} columns, found {len(fields)}"
+            )
+        yield line, fields
 
 
 def _ofac_value(field: str) -> str:
@@ -237,7 +239,7 @@ def parse_un_xml(path: Path) -> ParsedList:
 
 
 def _text(element: Element, tag: str) -> str:
-    return (element.findtext(tag) or "").strip()
+    return " ".join((element.findtext(tag) or "").split())  # names may wrap over lines
 
 
 def _un_entry(record: Element, file: str, number: int) -> SanctionsEntry:
@@ -279,7 +281,7 @@ def _un_entry(record: Element, file: str, number: int) -> SanctionsEntry:
         ),
         countries=_unique(countries),
         original_script_names=_unique(
-            [(e.text or "").strip() for e in record.iter("NAME_ORIGINAL_SCRIPT")]
+            [" ".join((e.text or "").split()) for e in record.iter("NAME_ORIGINAL_SCRIPT")]
         ),
         reference=_text(record, "REFERENCE_NUMBER"),
         remarks=_text(record, "COMMENTS1"),

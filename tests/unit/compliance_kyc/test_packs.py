@@ -172,7 +172,7 @@ def _without_source(text: str, topic: str) -> str:
             "eu.toml: kyc.bands.2.level: Input should be 'none', 'basic', 'standard' or 'enhanced'",
         ),
         (
-            lambda t: t.replace("threshold = 0.78", "threshold = 1.5"),
+            lambda t: t.replace("threshold = 0.77", "threshold = 1.5"),
             "eu.toml: screening.threshold: Input should be less than or equal to 1",
         ),
         (
