@@ -38,6 +38,7 @@ class LoadResult:
     client_cpu: float  # share of one core the load generator used
     worker_cpu: list[float]  # cores each server worker used during the round, busiest first
     machine_busy: float  # cores the whole machine was busy (all processes, any user)
+    connections: list[int]  # the generator's connections each worker accepted, most first
 
 
 def free_port() -> int:
@@ -72,6 +73,44 @@ def worker_cpu_seconds(pid: int) -> dict[int, float]:
             continue
         out[int(child)] = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
     return out
+
+
+def connections_per_worker(pid: int, port: int) -> list[int]:
+    """Established connections to `port` that each child (worker) of `pid` holds, most
+    first: the kernel hands each new connection to whichever worker accepts first, so the
+    split is not always even, and one worker runs on one core at most (its GIL)."""
+    established: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        path = Path(table)
+        for line in path.read_text().splitlines()[1:] if path.exists() else []:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
+                established.add(fields[9])  # inode
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    counts = []
+    for child in children.read_text().split() if children.exists() else []:
+        cmdline = Path(f"/proc/{child}/cmdline")
+        if not cmdline.exists() or b"resource_tracker" in cmdline.read_bytes():
+            continue  # multiprocessing's helper, not a worker
+        held = 0
+        for fd in Path(f"/proc/{child}/fd").glob("*"):
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            held += target.startswith("socket:[") and target[8:-1] in established
+        counts.append(held)
+    return sorted(counts, reverse=True)
+
+
+def _spread(target: Target, concurrency: int, deadline: float) -> list[int]:
+    """The connections per worker once the generator has opened all of them."""
+    port = int(target.url.rsplit(":", 1)[1])
+    split = connections_per_worker(target.pid, port)
+    while sum(split) < concurrency and time.monotonic() < deadline:
+        time.sleep(0.1)
+        split = connections_per_worker(target.pid, port)
+    return split
 
 
 def machine_ticks() -> tuple[int, int]:
@@ -139,17 +178,24 @@ def run_load(
     before = worker_cpu_seconds(target.pid)
     busy0, total0 = machine_ticks()
     started = time.perf_counter()
-    done = subprocess.run(
-        command, capture_output=True, text=True, check=True, timeout=warmup + duration + 120
-    )
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as proc:
+        try:
+            split = _spread(target, concurrency, deadline=time.monotonic() + warmup + 10)
+            stdout, _ = proc.communicate(timeout=warmup + duration + 120)
+        except BaseException:
+            proc.kill()
+            raise
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, command, stdout)
     wall = time.perf_counter() - started
     after = worker_cpu_seconds(target.pid)
     busy1, total1 = machine_ticks()
     machine = (busy1 - busy0) / (total1 - total0) * (os.cpu_count() or 1) if total1 > total0 else 0
     used = sorted(((after[k] - before.get(k, 0.0)) / wall for k in after), reverse=True)
-    raw = json.loads(done.stdout)
+    raw = json.loads(stdout)
     errors = sum(v for k, v in raw["statuses"].items() if not k.startswith("2"))
     errors += sum(raw["failures"].values())
     rnd = Round.from_latencies(raw["latencies"], seconds=raw["seconds"], errors=errors)
     rnd = Round(raw["completed"], rnd.seconds, rnd.p50_ms, rnd.p99_ms, errors)
-    return LoadResult(rnd, raw["statuses"], raw["client_cpu_s"] / raw["wall_s"], used[:2], machine)
+    client = raw["client_cpu_s"] / raw["wall_s"]
+    return LoadResult(rnd, raw["statuses"], client, used[:2], machine, split)

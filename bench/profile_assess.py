@@ -15,17 +15,16 @@ from trustdesk.risk.schemas import AssessmentIn
 # (label, path suffix, function): cumulative time of these calls, per assessment.
 STEPS = (
     ("whole Container.assess", "trustdesk/bootstrap.py", "assess"),
-    ("idempotency look-up", "risk/store.py", "find_by_idempotency_key"),
-    ("list look-ups: device, IP, account", "risk/adapters.py", "context_hits"),
-    ("list look-up: destination", "risk/adapters.py", "destination_hits"),
-    ("account history (4 queries)", "risk/store.py", "history"),
-    ("velocity windows (3-4 queries)", "risk/store.py", "totals"),
+    ("idempotency look-up (1 query)", "risk/store.py", "find_by_idempotency_key"),
+    ("list look-ups: destination, device, IP, account (1 query)", "risk/adapters.py", "hits"),
+    ("account history (1 query)", "risk/store.py", "history"),
+    ("velocity windows (1 query)", "risk/store.py", "totals"),
     ("checks (5, pure Python)", "risk/checks/", "check"),
     ("policy decision", "risk/policy.py", "decide"),
     ("save: row + 2 upserts", "risk/store.py", "save"),
     ("audit append: head, hash, insert", "audit/store.py", "append"),
     ("  of which entry hashing", "audit/model.py", "build_entry"),
-    ("commit (ORM flush + COMMIT)", "orm/session.py", "commit"),
+    ("commit (COMMIT)", "orm/session.py", "commit"),
 )
 
 

@@ -163,8 +163,9 @@ def _http(res: Results) -> list[str]:
         "## HTTP, 2 uvicorn workers, 8 concurrent connections",
         "",
         "| target | requests/s | p50 ms | p99 ms | errors | ratio to trivial | "
-        "rounds (requests/s) | server workers' CPU | load generator CPU | machine busy |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: |",
+        "rounds (requests/s) | connections per worker | server workers' CPU | "
+        "load generator CPU | machine busy |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | ---: | ---: |",
     ]
     for name, results in res.http_rounds.items():
         rounds = [r.round for r in results]
@@ -174,10 +175,12 @@ def _http(res: Results) -> list[str]:
         shown = "1" if name == TRIVIAL else f"{statistics.median(ratios):.3f}"
         cpu = statistics.median(r.client_cpu for r in results)
         workers = " + ".join(f"{c:.2f}" for c in pick.worker_cpu) or "-"
+        split = " + ".join(str(n) for n in pick.connections) or "-"
         errors = f"{m.errors}" + (f" {pick.statuses}" if m.errors else "")
         out.append(
             f"| {name} | {m.throughput:.0f} | {m.p50_ms:.1f} | {m.p99_ms:.1f} | {errors} | "
-            f"{shown} | {spread(rounds)} | {workers} | {cpu:.2f} | {pick.machine_busy:.2f} |"
+            f"{shown} | {spread(rounds)} | {split} | {workers} | {cpu:.2f} | "
+            f"{pick.machine_busy:.2f} |"
         )
     sqlite = "trustdesk on SQLite"
     if sqlite in res.http_rounds:
@@ -193,7 +196,9 @@ def _http(res: Results) -> list[str]:
         "",
         "CPU columns are in cores (the machine has "
         f"{os.cpu_count()}), measured over the median round; 'machine busy' counts every "
-        "process, including other jobs on this shared machine.",
+        "process, including other jobs on this shared machine. 'Connections per worker' is "
+        "how the kernel spread the generator's connections over the two workers in that "
+        "round (one worker runs on one core at most).",
     ]
     return [*out, ""]
 
@@ -242,6 +247,10 @@ def _profile(res: Results) -> list[str]:
     ]
 
 
+def _first(values: list[Any]) -> Any:
+    return values[0] if values else 0
+
+
 def _layer_share(profile: Profile, prefix: str) -> float:
     return next((v for k, v in profile.layers if k.startswith(prefix)), 0.0)
 
@@ -254,80 +263,89 @@ def _limits(res: Results) -> list[str]:
     if not sq or not http or not trivial or prof is None:
         return []
     ip = median_round(sq)
-    hs = median_round([r.round for r in http])
+    rounds = [r.round for r in http]
+    hs = median_round(rounds)
+    pick = http[rounds.index(hs)]
     tv = median_round([r.round for r in trivial])
     steps = dict(prof.steps)
-    reads = sum(
-        v for k, v in steps.items() if k.startswith(("idempotency", "list", "account", "velocity"))
-    )
     client = statistics.median(r.client_cpu for r in trivial)
+    td_client = statistics.median(r.client_cpu for r in http)
     trivial_cores = sum(trivial[[r.round for r in trivial].index(tv)].worker_cpu)
-    logic = steps.get("checks (5, pure Python)", 0) + steps.get("policy decision", 0)
+    server_ms = sum(pick.worker_cpu) * 1000 / hs.throughput if hs.throughput else 0.0
+    hold_ms = 1000 / hs.throughput if hs.throughput else 0.0
     out = [
         "## What limits it",
         "",
         "**One writer at a time on SQLite.** Every assessment is one write transaction "
         "(BEGIN IMMEDIATE at its first query, COMMIT after the audit entry), so across both "
         f"workers one assessment runs at a time. In-process one thread does {ip.throughput:.0f}/s "
-        f"({1000 / ip.throughput:.1f} ms each); over HTTP the two workers together do "
-        f"{hs.throughput:.0f}/s, so the write lock is held about {1000 / hs.throughput:.1f} ms "
-        "per request: longer than in-process, because the holder shares its worker's GIL with "
-        "the event loop and the threads parsing, authenticating and answering other requests, "
-        "and the two cores with the other worker, the load generator and whatever else runs "
-        "on the machine. With 8 requests in flight served one at a time, latency is queueing: "
-        f"p50 ≈ 8 × hold time = {8000 / hs.throughput:.0f} ms predicted, {hs.p50_ms:.0f} ms "
-        "measured. Writers queue on a file lock rather than polling in SQLite's busy handler "
-        "(see the change below), so the queue is FIFO-like and no request failed.",
+        f"({1000 / ip.throughput:.1f} ms each); over HTTP the two workers together did "
+        f"{hs.throughput:.0f}/s, so the write lock was held about {hold_ms:.1f} ms per request: "
+        "longer than in-process, because the holder shares its worker's GIL with the event "
+        "loop and the threads parsing, authenticating and answering other requests, and the "
+        "two cores with the other worker, the load generator and whatever else runs on the "
+        f"machine (busy {pick.machine_busy:.2f} of {os.cpu_count()} cores in that round). With "
+        "8 requests in flight served one at a time, latency is queueing: p50 ≈ 8 × hold time "
+        f"= {8 * hold_ms:.0f} ms predicted, {hs.p50_ms:.0f} ms measured.",
         "",
-        "**Inside the lock the time goes to SQLAlchemy, not to SQLite.** The profile puts "
-        f"{_layer_share(prof, 'SQLAlchemy') * 100:.0f}% of self time in SQLAlchemy (building "
-        "each `select()` anew, cache keys, compiling, ORM row loading) against "
-        f"{_layer_share(prof, 'database driver') * 100:.0f}% in the sqlite3 driver (execute and "
-        "COMMIT; with WAL and synchronous=NORMAL a commit does not fsync). One assessment runs "
-        "about 18 statements; the reads (idempotency, 4 list look-ups, history, velocity) take "
-        f"{reads:.1f} of the profiled {steps.get('whole Container.assess', 0):.1f} ms, the "
-        "save and the audit append most of the rest. The audit hash (`build_entry`: canonical "
-        f"JSON, SHA-256, HMAC) is {steps.get('  of which entry hashing', 0):.2f} ms; the checks "
-        f"and the policy {logic:.2f} "
-        "ms; pydantic and JSON run outside the lock and are small.",
+        "**An assessment is 10 statements on SQLite, 11 on PostgreSQL**, each built once and "
+        "compiled once (Core, bound parameters): BEGIN IMMEDIATE (PostgreSQL: the account's "
+        "advisory lock), the idempotency key, one list look-up for destination, device, IP "
+        "and account, one for the account's history, one for its velocity, the row and two "
+        "upserts, the chain head and the audit entry (PostgreSQL: after the chain's advisory "
+        f"lock), then COMMIT. Under the profiler SQLAlchemy still has "
+        f"{_layer_share(prof, 'SQLAlchemy') * 100:.0f}% of self time (executing, not "
+        f"building: ~20 µs a statement against ~2 µs for the bare driver), the sqlite3 "
+        f"driver {_layer_share(prof, 'database driver') * 100:.0f}% (COMMIT above all: WAL, "
+        "no fsync except when a checkpoint runs, every ~100 commits, ~6 ms, inside the "
+        f"lock), trustdesk's own code {_layer_share(prof, 'trustdesk') * 100:.0f}%; the audit "
+        f"hash is {steps.get('  of which entry hashing', 0):.2f} of the profiled "
+        f"{steps.get('whole Container.assess', 0):.2f} ms.",
+        "",
+        "**Over HTTP the request costs more than the assessment.** The workers spent "
+        f"{server_ms:.1f} ms of CPU per request against {1000 / ip.throughput:.1f} ms for the "
+        "assessment in-process: the rest is the API-key check (a read transaction of its own), "
+        "two hops to a worker thread and back (key check, assessment), body validation, the "
+        "response, one JSON log line, and the GIL hand-offs between the event loop and those "
+        f"threads. The machine was busy {pick.machine_busy:.2f} of {os.cpu_count()} cores; "
+        f"the busiest worker held {_first(pick.connections)} of the 8 connections and used "
+        f"{_first(pick.worker_cpu):.2f} of a core, and a Python process runs Python code on "
+        "one core at most (the GIL): the lock holder waits for its own worker's event loop "
+        "and threads.",
         "",
     ]
     pg_in, pg_http = res.inprocess.get("PostgreSQL"), res.http_rounds.get("trustdesk on PostgreSQL")
     if pg_in and pg_http:
         pi = median_round(pg_in)
-        rounds = [r.round for r in pg_http]
-        ph = median_round(rounds)
-        cores = pg_http[rounds.index(ph)].worker_cpu
+        pg_rounds = [r.round for r in pg_http]
+        ph = median_round(pg_rounds)
+        cores = pg_http[pg_rounds.index(ph)].worker_cpu
         out += [
-            "**PostgreSQL is bound by Python CPU per request.** There is no single-writer "
-            "lock (only the per-account advisory lock, and the audit-chain lock from the append "
-            f"to COMMIT), but each assessment costs {1000 / pi.throughput:.1f} ms in-process: "
-            "the same SQLAlchemy work as on SQLite plus a network round trip per statement. "
-            f"Over HTTP the two workers used {' + '.join(f'{c:.2f}' for c in cores)} cores for "
-            f"{ph.throughput:.0f}/s while the whole machine was busy "
-            f"{pg_http[rounds.index(ph)].machine_busy:.2f} of its {os.cpu_count()} cores "
-            "(PostgreSQL's backends, the load generator, other jobs). Sampling `pg_locks` in "
-            "a separate run showed about one backend active and under one waiting on an "
-            "advisory lock on average: the database waits for Python, not the reverse.",
+            "**PostgreSQL: the audit chain is held across COMMIT.** There is no single-writer "
+            "lock, but the chain's advisory lock is taken at the append and released by "
+            "COMMIT, and COMMIT waits for the WAL flush (fsync): appends serialize over that "
+            f"span. In-process an assessment takes {1000 / pi.throughput:.1f} ms; over HTTP the "
+            f"two workers used {' + '.join(f'{c:.2f}' for c in cores)} cores for "
+            f"{ph.throughput:.0f}/s while the machine was busy "
+            f"{pg_http[pg_rounds.index(ph)].machine_busy:.2f} of its {os.cpu_count()} cores.",
             "",
         ]
     out += [
         f"**The baseline is bounded by the client.** The trivial app reached {tv.throughput:.0f}/s "
         f"with its two workers using {trivial_cores:.2f} cores and the load generator "
-        f"{client:.2f} of a core, so the trivial server could do more and the true ratio "
-        "is lower than the one above, not higher. httpx costs more CPU per request than the "
-        "trivial endpoint; a raw-socket or `wrk` client would measure the baseline better.",
+        f"{client:.2f} of a core (httpx: {client * 1000 / tv.throughput:.2f} ms of client CPU "
+        "a request), so the trivial server could do more, the true ratio is lower than the "
+        "one above, and the trivial app's p99 is the generator's. Counted in server CPU per "
+        f"request instead, the trivial app needs {trivial_cores * 1000 / tv.throughput:.2f} ms "
+        f"and trustdesk on SQLite {server_ms:.2f} ms. Against trustdesk the generator needs "
+        f"{td_client:.2f} of a core: not saturated, but taken from the same 2 cores.",
         "",
-        "**What would move it.** Measured on this code: a `select()` built per call costs "
-        "~300 µs to run through the ORM, the same statement built once with `bindparam` "
-        "~110 µs (ORM) or ~70 µs (Core); an upsert built and compiled per call ~390 µs, built "
-        "once ~40 µs. Building the ~18 statements once per dialect (module-level statements "
-        "with `bindparam`, or `lambda_stmt`), reading through Core instead of ORM entities "
-        "where rows are only converted to domain objects, and folding the velocity queries "
-        "(3-4) and the context list look-ups (3) into one query each should cut the lock hold "
-        "time and the PostgreSQL CPU per request by roughly half. That alone does not reach "
-        "a 0.25 ratio on SQLite (it needs ~4 ms per request inside the lock); the rest would "
-        "have to come from fewer statements per assessment (e.g. history and velocity read "
-        "from one per-account summary row kept by the upsert that already runs).",
+        "**What would move it further** (not done): the API-key check and scope check as "
+        "async dependencies or cached for seconds (two thread hops and a read transaction "
+        "per request); the hot statements on the bare driver instead of SQLAlchemy Core "
+        "(~20 µs to ~2 µs each, but SQL per dialect by hand); a larger WAL checkpoint "
+        "interval (fewer stalls inside the lock, but more committed assessments lost on "
+        "power failure with synchronous=NORMAL); on PostgreSQL, chaining audit entries after "
+        "COMMIT (a design change: a decision and its entry would no longer commit together).",
     ]
     return out

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+from structlog.testing import capture_logs
+
 from tests.api.conftest import GOOD_EVM, Api, assert_problem, body
 
 
@@ -66,3 +70,21 @@ def test_get_returns_the_stored_assessment_and_404_for_unknown(api: Api) -> None
     missing = api.client.get("/v1/assessments/asm_doesnotexist", headers=api.auth())
     problem = assert_problem(missing, 404, "resource.not_found", "assessment_id")
     assert "asm_doesnotexist" in problem["detail"]
+
+
+def test_each_answered_request_is_one_log_line_under_its_request_id(api: Api) -> None:
+    with capture_logs() as logs:
+        given = api.client.post(
+            "/v1/assessments", json=body(), headers=api.auth() | {"X-Request-Id": "req-log-1"}
+        )
+        refused = api.client.post("/v1/assessments", json=body())
+    lines = [e for e in logs if e["event"] == "request"]
+    assert [(e["method"], e["path"], e["status"], e["request_id"]) for e in lines] == [
+        ("POST", "/v1/assessments", 201, "req-log-1"),
+        ("POST", "/v1/assessments", 401, refused.headers["x-request-id"]),
+    ]
+    assert given.headers["x-request-id"] == "req-log-1"
+    # Without one from the client, the id is new: 32 hex digits, also in the problem body.
+    assert re.fullmatch(r"[0-9a-f]{32}", refused.headers["x-request-id"])
+    assert refused.json()["request_id"] == refused.headers["x-request-id"]
+    assert all(isinstance(e["ms"], float) and e["ms"] >= 0 for e in lines)

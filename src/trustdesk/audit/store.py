@@ -66,7 +66,9 @@ class AuditRow(Base):
 
 _TABLE = cast(Table, AuditRow.__table__)
 _LOCK = text("SELECT pg_advisory_xact_lock(:key)")
-_HEAD_LINK = select(AuditRow.seq, AuditRow.entry_hash).order_by(AuditRow.seq.desc()).limit(1)
+# Core statements built once (compiled once): the append runs on every assessment.
+_HEAD_LINK = select(_TABLE.c.seq, _TABLE.c.entry_hash).order_by(_TABLE.c.seq.desc()).limit(1)
+_INSERT = insert(_TABLE)
 # The payload is read as text and decoded here: a row whose payload was overwritten with
 # something that is not JSON must show up in verify as a bad entry, not as a crash.
 _ALL = select(
@@ -102,7 +104,7 @@ class SqlAuditLog:
             prev_hash=head.entry_hash if head else GENESIS_HASH,
             pepper=self._pepper,
         )
-        self._session.execute(insert(_TABLE).values(_row_values(entry)))
+        self._session.execute(_INSERT, _row_values(entry))
         return entry
 
     def iter_entries(self, batch_size: int = 1000) -> Iterator[AuditEntry]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
@@ -112,22 +112,19 @@ class UnitOfWork:
 
     @contextmanager
     def _session(self, read_only: bool) -> Iterator[Session]:
-        turn: AbstractContextManager[None] = (
-            self._writers.hold() if self._writers and not read_only else nullcontext()
-        )
-        with turn, self._transaction(read_only) as session:
-            yield session
-
-    @contextmanager
-    def _transaction(self, read_only: bool) -> Iterator[Session]:
+        writers = None if read_only else self._writers
         session = self._factory()
-        if read_only:
-            session.connection(execution_options={"trustdesk_read_only": True})
         try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+            # The writer's turn ends with COMMIT (or ROLLBACK): the next writer need not
+            # wait while this session hands its connection back to the pool.
+            with writers.hold() if writers else nullcontext():
+                if read_only:
+                    session.connection(execution_options={"trustdesk_read_only": True})
+                try:
+                    yield session
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
         finally:
             session.close()

@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import ipaddress
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
     Index,
+    Row,
+    Select,
     String,
+    Table,
     Text,
     UniqueConstraint,
     and_,
+    bindparam,
     delete,
     insert,
+    literal_column,
     or_,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -82,7 +88,7 @@ def _to_row(entry: ListEntry) -> dict[str, Any]:
     }
 
 
-def _to_entry(row: ListEntryRow) -> ListEntry:
+def _to_entry(row: ListEntryRow | Row[Any]) -> ListEntry:
     return ListEntry(
         list_type=ListType(row.list_type),
         kind=SubjectKind(row.kind),
@@ -108,13 +114,64 @@ def _same(entry: ListEntry) -> ColumnElement[bool]:
     )
 
 
-def _visible(account_id: str | None, now: datetime) -> ColumnElement[bool]:
-    scope = (
-        ListEntryRow.account_id.in_(["", account_id])
-        if account_id
-        else ListEntryRow.account_id == ""
-    )
-    return and_(scope, or_(ListEntryRow.expires_at.is_(None), ListEntryRow.expires_at > now))
+def _scope(account_id: str | None, now: datetime) -> dict[str, Any]:
+    # '' twice in the IN list when there is no account: global entries only.
+    return {"account_id": account_id or "", "now": now}
+
+
+def _in_range(rows: Iterable[Row[Any]], ip: str) -> list[ListEntry]:
+    # Ranges are few, so they are loaded and tested here; an IP-range index would
+    # need backend-specific types (inet on PostgreSQL, nothing on SQLite).
+    address = ipaddress.ip_address(ip)
+    return [
+        _to_entry(row)
+        for row in rows
+        if row.kind == SubjectKind.IP.value or address in ipaddress.ip_network(row.value)
+    ]
+
+
+# The look-ups are built once with bound parameters, so SQLAlchemy compiles each once.
+_LIST = cast(Table, ListEntryRow.__table__)
+_L = _LIST.c
+_VISIBLE = and_(
+    _L.account_id.in_(["", bindparam("account_id")]),
+    or_(_L.expires_at.is_(None), _L.expires_at > bindparam("now")),
+)
+_ADDRESS_WHERE = and_(
+    _L.kind == SubjectKind.ADDRESS.value,
+    _L.value == bindparam("address"),
+    _L.family == bindparam("family"),
+)
+_IP_WHERE = or_(
+    and_(_L.kind == SubjectKind.IP.value, _L.value == bindparam("ip")),
+    _L.kind == bindparam("cidr"),
+)
+_ADDRESS = select(_LIST).where(_ADDRESS_WHERE, _VISIBLE)
+_VALUE = select(_LIST).where(_L.kind == bindparam("kind"), _L.value == bindparam("value"), _VISIBLE)
+_IP = select(_LIST).where(_IP_WHERE, _VISIBLE)
+_SUBJECT_KINDS = ("address", "device", "ip", "account")
+
+
+def _subject(name: str, *where: ColumnElement[bool]) -> Select[Any]:
+    return select(_LIST, literal_column(f"'{name}'").label("subject")).where(*where)
+
+
+# Each branch is one single look-up's WHERE clause: it finds what that look-up finds.
+_SUBJECTS = union_all(
+    _subject("address", _ADDRESS_WHERE, _VISIBLE),
+    _subject(
+        "device", _L.kind == SubjectKind.DEVICE.value, _L.value == bindparam("device"), _VISIBLE
+    ),
+    _subject("ip", _IP_WHERE, _VISIBLE),
+    # Global entries only, as the lists service's check_value gives them for the account.
+    _subject(
+        "account",
+        _L.kind == SubjectKind.ACCOUNT.value,
+        _L.value == bindparam("account"),
+        _L.account_id == "",
+        or_(_L.expires_at.is_(None), _L.expires_at > bindparam("now")),
+    ),
+)
 
 
 class SqlListStore:
@@ -190,48 +247,54 @@ class SqlListStore:
     def match_address(
         self, family: str, value: str, account_id: str | None, now: datetime
     ) -> list[ListEntry]:
-        rows = self._session.scalars(
-            select(ListEntryRow).where(
-                ListEntryRow.kind == SubjectKind.ADDRESS.value,
-                ListEntryRow.value == value,
-                ListEntryRow.family == family,
-                _visible(account_id, now),
-            )
-        )
-        return [_to_entry(row) for row in rows]
+        params = {"family": family, "address": value, **_scope(account_id, now)}
+        return [_to_entry(row) for row in self._session.execute(_ADDRESS, params)]
 
     def match_value(
         self, kind: SubjectKind, value: str, now: datetime, account_id: str | None = None
     ) -> list[ListEntry]:
         if kind in (SubjectKind.ADDRESS, SubjectKind.IP, SubjectKind.CIDR):
             raise ValueError(f"match_value is for devices and accounts, not {kind.value}")
-        rows = self._session.scalars(
-            select(ListEntryRow).where(
-                ListEntryRow.kind == kind.value,
-                ListEntryRow.value == value.strip(),
-                _visible(account_id, now),
-            )
-        )
-        return [_to_entry(row) for row in rows]
+        params = {"kind": kind.value, "value": value.strip(), **_scope(account_id, now)}
+        return [_to_entry(row) for row in self._session.execute(_VALUE, params)]
 
     def match_ip(self, ip: str, now: datetime, account_id: str | None = None) -> list[ListEntry]:
-        # Ranges are few, so they are loaded and tested here; an IP-range index would
-        # need backend-specific types (inet on PostgreSQL, nothing on SQLite).
         canonical = normalize_ip(ip)
-        address = ipaddress.ip_address(canonical)
-        rows = self._session.scalars(
-            select(ListEntryRow).where(
-                or_(
-                    and_(
-                        ListEntryRow.kind == SubjectKind.IP.value, ListEntryRow.value == canonical
-                    ),
-                    ListEntryRow.kind == SubjectKind.CIDR.value,
-                ),
-                _visible(account_id, now),
-            )
-        )
-        return [
-            _to_entry(row)
-            for row in rows
-            if row.kind == SubjectKind.IP.value or address in ipaddress.ip_network(row.value)
-        ]
+        params = {"ip": canonical, "cidr": SubjectKind.CIDR.value, **_scope(account_id, now)}
+        rows = self._session.execute(_IP, params)
+        return _in_range(rows, canonical)
+
+    def match_subjects(
+        self,
+        *,
+        account_id: str,
+        now: datetime,
+        family: str | None = None,
+        address: str | None = None,
+        device: str | None = None,
+        ip: str | None = None,
+        account: str | None = None,
+    ) -> dict[SubjectKind, list[ListEntry]]:
+        """What ``match_address``, ``match_value`` (the device; the account, global entries
+        only) and ``match_ip`` give for one request's subjects, in one statement.
+
+        Values are canonical already; a subject that is None matches nothing. The result
+        has the keys ADDRESS, DEVICE, IP (exact IPs and containing ranges) and ACCOUNT."""
+        params = {
+            "family": family,
+            "address": address,
+            "device": device,
+            "ip": ip,
+            "cidr": SubjectKind.CIDR.value if ip else None,
+            "account": account,
+            **_scope(account_id, now),
+        }
+        found: dict[str, list[Row[Any]]] = {k: [] for k in _SUBJECT_KINDS}
+        for row in self._session.execute(_SUBJECTS, params):
+            found[row.subject].append(row)
+        return {
+            SubjectKind.ADDRESS: [_to_entry(row) for row in found["address"]],
+            SubjectKind.DEVICE: [_to_entry(row) for row in found["device"]],
+            SubjectKind.IP: _in_range(found["ip"], ip) if ip else [],
+            SubjectKind.ACCOUNT: [_to_entry(row) for row in found["account"]],
+        }

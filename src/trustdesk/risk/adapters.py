@@ -3,44 +3,65 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 from trustdesk.audit.model import AuditEvent
 from trustdesk.audit.ports import AuditLog
-from trustdesk.lists import service as lists
-from trustdesk.lists.model import ListEntry, ListMatch, SubjectKind
-from trustdesk.lists.ports import ListStore
-from trustdesk.risk.facts import ListHit
+from trustdesk.lists.model import ListEntry, SubjectKind
+from trustdesk.lists.subjects import normalize_ip, normalize_subject
+from trustdesk.risk.facts import ListHit, ListHits
 from trustdesk.risk.model import Assessment, TransactionRequest
 
 
+class SubjectStore(Protocol):
+    """The lists store's batched look-up: every subject of a request in one query."""
+
+    def match_subjects(
+        self,
+        *,
+        account_id: str,
+        now: datetime,
+        family: str | None = None,
+        address: str | None = None,
+        device: str | None = None,
+        ip: str | None = None,
+        account: str | None = None,
+    ) -> dict[SubjectKind, list[ListEntry]]: ...
+
+
 class ListsLookup:
-    def __init__(self, store: ListStore) -> None:
+    def __init__(self, store: SubjectStore) -> None:
         self.store = store
 
-    def destination_hits(self, req: TransactionRequest, now: datetime) -> list[ListHit]:
-        entries = self.store.match_address(req.family, req.destination, req.account_id, now)
-        return [_hit(e) for e in entries]
-
-    def context_hits(
-        self, req: TransactionRequest, now: datetime
-    ) -> tuple[list[ListHit], list[ListHit], list[ListHit]]:
+    def hits(self, req: TransactionRequest, now: datetime) -> ListHits:
+        """The entries check_address, check_value (device; account, global entries only)
+        and check_ip would give, from one query instead of four."""
         ctx = req.context
-        devices = (
-            _hits(
-                lists.check_value(
-                    self.store, SubjectKind.DEVICE, ctx.device_id, now, req.account_id
-                )
-            )
-            if ctx.device_id
-            else []
+        # Canonical values exactly as the lists service's check_value and check_ip make them.
+        device = _token(SubjectKind.DEVICE, ctx.device_id) if ctx.device_id else None
+        found = self.store.match_subjects(
+            account_id=req.account_id,
+            now=now,
+            family=req.family,
+            address=req.destination,
+            device=device,
+            ip=normalize_ip(ctx.ip) if ctx.ip else None,
+            account=_token(SubjectKind.ACCOUNT, req.account_id),
         )
-        ips = _hits(lists.check_ip(self.store, ctx.ip, now, req.account_id)) if ctx.ip else []
-        accounts = _hits(lists.check_value(self.store, SubjectKind.ACCOUNT, req.account_id, now))
-        return devices, ips, accounts
+        return ListHits(
+            destination=_hits(found[SubjectKind.ADDRESS]),
+            device=_hits(found[SubjectKind.DEVICE]),
+            ip=_hits(found[SubjectKind.IP]),
+            account=_hits(found[SubjectKind.ACCOUNT]),
+        )
 
 
-def _hits(match: ListMatch) -> list[ListHit]:
-    return [_hit(e) for e in match.entries]
+def _token(kind: SubjectKind, value: str) -> str:
+    return normalize_subject(kind, value)[1]
+
+
+def _hits(entries: list[ListEntry]) -> tuple[ListHit, ...]:
+    return tuple(_hit(e) for e in entries)
 
 
 def _hit(entry: ListEntry) -> ListHit:

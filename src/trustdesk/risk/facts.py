@@ -55,6 +55,16 @@ class ListHit:
 
 
 @dataclass(frozen=True)
+class ListHits:
+    """Every list entry that matched one request, by subject."""
+
+    destination: tuple[ListHit, ...] = ()
+    device: tuple[ListHit, ...] = ()
+    ip: tuple[ListHit, ...] = ()
+    account: tuple[ListHit, ...] = ()
+
+
+@dataclass(frozen=True)
 class Facts:
     now: datetime
     history: AccountHistory

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from trustdesk.risk.facts import AccountHistory, ListHit, WindowTotals
+from trustdesk.risk.facts import AccountHistory, ListHits, WindowTotals
 from trustdesk.risk.model import Assessment, TransactionRequest
 
 
@@ -32,12 +32,9 @@ class Velocity(Protocol):
 
 
 class ListLookup(Protocol):
-    def destination_hits(self, req: TransactionRequest, now: datetime) -> list[ListHit]: ...
-
-    def context_hits(
-        self, req: TransactionRequest, now: datetime
-    ) -> tuple[list[ListHit], list[ListHit], list[ListHit]]:
-        """(device hits, IP hits, account hits)."""
+    def hits(self, req: TransactionRequest, now: datetime) -> ListHits:
+        """Entries for the destination, the device, the IP (and ranges holding it), and the
+        account (global entries only), all in one look-up."""
 
 
 class AuditSink(Protocol):

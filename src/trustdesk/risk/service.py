@@ -87,15 +87,15 @@ def assess_transaction(
     now = clock.now()
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    device_hits, ip_hits, account_hits = ports.lists.context_hits(req, now)
+    hits = ports.lists.hits(req, now)
     facts = Facts(
         now=now,
         history=ports.assessments.history(req, now),
         velocity=tuple(ports.velocity.totals(req, now, policy.windows_s)),
-        destination_hits=tuple(ports.lists.destination_hits(req, now)),
-        device_hits=tuple(device_hits),
-        ip_hits=tuple(ip_hits),
-        account_hits=tuple(account_hits),
+        destination_hits=hits.destination,
+        device_hits=hits.device,
+        ip_hits=hits.ip,
+        account_hits=hits.account,
     )
     timings["facts"] = _ms(t0)
     signals: list[Signal] = []

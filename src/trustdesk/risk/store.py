@@ -11,21 +11,30 @@ from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
+    CompoundSelect,
     Index,
     Integer,
+    Row,
+    Select,
     String,
     Table,
     Text,
     UniqueConstraint,
+    bindparam,
     func,
+    insert,
     literal,
+    literal_column,
+    null,
     select,
     text,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.dml import Insert
+from sqlalchemy.sql.elements import BindParameter
 
 from trustdesk.core.canonical import keyed_hash
 from trustdesk.db.base import Base
@@ -102,6 +111,80 @@ class AccountProfileRow(Base):
     last_country: Mapped[str | None] = mapped_column(String(2))
 
 
+# Every statement of the assessment hot path is built once, here, with bound parameters:
+# SQLAlchemy then reuses its compiled form. Built per call, building and compiling cost
+# several times what running the statement does. They run as Core (rows, not ORM
+# entities): the rows are only turned into domain values.
+_ASSESSMENTS = cast(Table, AssessmentRow.__table__)
+_SEEN = cast(Table, AccountSeenRow.__table__)
+_PROFILES = cast(Table, AccountProfileRow.__table__)
+_A = _ASSESSMENTS.c
+_NOT_BLOCKED = _A.decision != Decision.BLOCK.value
+
+_ACCOUNT_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 7))")
+_BY_KEY = select(_ASSESSMENTS).where(
+    _A.account_id == bindparam("account_id"), _A.idempotency_key == bindparam("key")
+)
+_BY_ID = select(_ASSESSMENTS).where(_A.id == bindparam("id"))
+_INSERT = insert(_ASSESSMENTS)
+_SEEN_KINDS = ("device", "ip", "country", "dest")
+
+
+def _history_part(part: str, *columns: Any) -> Select[*tuple[Any, ...]]:
+    return select(literal_column(f"'{part}'").label("part"), *columns)
+
+
+def _history() -> CompoundSelect:
+    """An account's history in one statement (one round trip, one compile) of four parts,
+    told apart by ``part``: its profile row, which of this request's device, IP, country
+    and payee it has used, its recent payees in the request's chain family, and its
+    recent amounts in the request's asset. Columns: part, kind, value, n, at."""
+    seen, none = _SEEN.c, null()
+    account: BindParameter[str] = bindparam("account_id")
+    payees = (
+        select(seen.value)
+        .where(
+            seen.account_id == account,
+            seen.kind == "dest",
+            seen.value.startswith(bindparam("prefix")),
+        )
+        .order_by(seen.last_at.desc())
+        .limit(COUNTERPARTY_SAMPLE)
+        .subquery()
+    )
+    amounts = (
+        select(_A.amount)
+        .where(_A.account_id == account, _A.asset == bindparam("asset"), _NOT_BLOCKED)
+        .order_by(_A.created_at.desc())
+        .limit(AMOUNT_HISTORY_SAMPLE)
+        .subquery()
+    )
+    p = _PROFILES.c
+    return union_all(
+        # First, so that its column types (the time above all) apply to the union; the
+        # last country travels as its kind.
+        _history_part(
+            "profile",
+            p.last_country.label("kind"),
+            none.label("value"),
+            p.assessments.label("n"),
+            p.last_at.label("at"),
+        ).where(p.account_id == account),
+        # Kind and value are tested apart, so pairs outside the four asked for can come
+        # back too; the caller keeps exact pairs. A NULL value matches nothing.
+        _history_part("seen", seen.kind, seen.value, none, none).where(
+            seen.account_id == account,
+            seen.kind.in_([literal_column(f"'{k}'") for k in _SEEN_KINDS]),
+            seen.value.in_([bindparam(f"seen_{k}") for k in _SEEN_KINDS]),
+        ),
+        _history_part("payee", none, payees.c.value, none, none),
+        _history_part("amount", none, amounts.c.amount, none, none),
+    )
+
+
+_HISTORY = _history()
+
+
 class SqlAssessmentStore:
     def __init__(self, session: Session, pepper: bytes) -> None:
         self.session = session
@@ -114,27 +197,17 @@ class SqlAssessmentStore:
     def lock_account(self, account_id: str) -> None:
         # SQLite transactions already hold the database write lock (BEGIN IMMEDIATE).
         if self._postgres:
-            self.session.execute(
-                text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 7))"),
-                {"k": f"account:{account_id}"},
-            )
+            self.session.execute(_ACCOUNT_LOCK, {"k": f"account:{account_id}"})
 
     def find_by_idempotency_key(self, account_id: str, key: str) -> tuple[Assessment, str] | None:
-        row = self.session.scalar(
-            select(AssessmentRow).where(
-                AssessmentRow.account_id == account_id, AssessmentRow.idempotency_key == key
-            )
-        )
+        row = self.session.execute(_BY_KEY, {"account_id": account_id, "key": key}).first()
         return (_to_domain(row), row.request_hash) if row else None
 
     def get(self, assessment_id: str) -> Assessment | None:
-        row = self.session.get(AssessmentRow, assessment_id)
+        row = self.session.execute(_BY_ID, {"id": assessment_id}).first()
         return _to_domain(row) if row else None
 
     def history(self, req: TransactionRequest, now: datetime) -> AccountHistory:
-        profile = self.session.get(AccountProfileRow, req.account_id)
-        if profile is None:
-            return AccountHistory()
         ctx = req.context
         wanted = {
             "device": self.pseudonym(ctx.device_id),
@@ -142,96 +215,80 @@ class SqlAssessmentStore:
             "country": ctx.country,
             "dest": _dest_key(req.family, req.destination),
         }
-        seen_rows = self.session.execute(
-            select(AccountSeenRow.kind, AccountSeenRow.value).where(
-                AccountSeenRow.account_id == req.account_id,
-                AccountSeenRow.kind.in_([k for k, v in wanted.items() if v]),
-                AccountSeenRow.value.in_([v for v in wanted.values() if v]),
-            )
-        ).all()
-        seen = {(k, v) for k, v in seen_rows}
-        counterparties = self.session.scalars(
-            select(AccountSeenRow.value)
-            .where(
-                AccountSeenRow.account_id == req.account_id,
-                AccountSeenRow.kind == "dest",
-                AccountSeenRow.value.startswith(f"{req.family}:"),
-            )
-            .order_by(AccountSeenRow.last_at.desc())
-            .limit(COUNTERPARTY_SAMPLE)
-        ).all()
+        params = {
+            "account_id": req.account_id,
+            "prefix": f"{req.family}:",
+            "asset": req.asset,
+            **{f"seen_{k}": v or None for k, v in wanted.items()},
+        }
+        profile: Row[Any] | None = None
+        seen: set[tuple[str, str]] = set()
+        payees: list[str] = []
+        amounts: list[Decimal] = []
+        for row in self.session.execute(_HISTORY, params):
+            if row.part == "profile":
+                profile = row
+            elif row.part == "seen":
+                seen.add((row.kind, row.value))
+            elif row.part == "payee":
+                payees.append(row.value.split(":", 1)[1])
+            else:
+                amounts.append(Decimal(row.value))
+        if profile is None:
+            return AccountHistory()
         return AccountHistory(
-            assessments=profile.assessments,
+            assessments=profile.n,
             device_seen=("device", wanted["device"]) in seen,
             ip_seen=("ip", wanted["ip"]) in seen,
             country_seen=("country", wanted["country"]) in seen,
             destination_seen=("dest", wanted["dest"]) in seen,
-            last_seen=LastSeen(profile.last_at, profile.last_country),
-            counterparties=frozenset(v.split(":", 1)[1] for v in counterparties),
-            amounts=self._amounts(req),
+            last_seen=LastSeen(profile.at, profile.kind),
+            counterparties=frozenset(payees),
+            amounts=_amount_history(amounts),
         )
-
-    def _amounts(self, req: TransactionRequest) -> AmountHistory | None:
-        amounts = [
-            Decimal(a)
-            for a in self.session.scalars(
-                select(AssessmentRow.amount)
-                .where(
-                    AssessmentRow.account_id == req.account_id,
-                    AssessmentRow.asset == req.asset,
-                    AssessmentRow.decision != Decision.BLOCK.value,
-                )
-                .order_by(AssessmentRow.created_at.desc())
-                .limit(AMOUNT_HISTORY_SAMPLE)
-            )
-        ]
-        if not amounts:
-            return None
-        return AmountHistory(len(amounts), statistics.median(amounts), max(amounts))
 
     def save(self, a: Assessment, request_hash: str) -> None:
         req, v, ctx = a.request, a.verdict, a.request.context
-        self.session.add(
-            AssessmentRow(
-                id=a.id,
-                account_id=req.account_id,
-                created_at=a.created_at,
-                chain=req.chain,
-                family=req.family,
-                asset=req.asset,
-                amount=str(req.amount),
-                destination=req.destination,
-                destination_display=req.destination_display,
-                device_hash=self.pseudonym(ctx.device_id),
-                ip_hash=self.pseudonym(ctx.ip),
-                country=ctx.country,
-                decision=v.decision.value,
-                score=v.score,
-                strength=v.strength.value if v.strength else None,
-                cooling_off_s=v.cooling_off_s,
-                user_prompt=v.user_prompt,
-                policy_version=v.policy_version,
-                reasons=[
-                    {"code": r.code, "message": r.message, "weight": r.weight} for r in v.reasons
-                ],
-                signals=[{"code": s.code, "details": s.details} for s in a.signals],
-                timings_ms=a.timings_ms,
-                locale=req.locale,
-                idempotency_key=req.idempotency_key,
-                request_hash=request_hash,
-            )
-        )
-        self._remember(a)
+        row = {
+            "id": a.id,
+            "account_id": req.account_id,
+            "created_at": a.created_at,
+            "chain": req.chain,
+            "family": req.family,
+            "asset": req.asset,
+            "amount": str(req.amount),
+            "destination": req.destination,
+            "destination_display": req.destination_display,
+            "device_hash": self.pseudonym(ctx.device_id),
+            "ip_hash": self.pseudonym(ctx.ip),
+            "country": ctx.country,
+            "decision": v.decision.value,
+            "score": v.score,
+            "strength": v.strength.value if v.strength else None,
+            "cooling_off_s": v.cooling_off_s,
+            "user_prompt": v.user_prompt,
+            "policy_version": v.policy_version,
+            "reasons": [
+                {"code": r.code, "message": r.message, "weight": r.weight} for r in v.reasons
+            ],
+            "signals": [{"code": s.code, "details": s.details} for s in a.signals],
+            "timings_ms": a.timings_ms,
+            "locale": req.locale,
+            "idempotency_key": req.idempotency_key,
+            "request_hash": request_hash,
+        }
+        self.session.execute(_INSERT, row)
+        self._remember(a, row)
 
-    def _remember(self, a: Assessment) -> None:
+    def _remember(self, a: Assessment, row: dict[str, Any]) -> None:
         req, ctx, now = a.request, a.request.context, a.created_at
         # Only an allowed payment makes its device, network, country and payee "known":
         # an attacker who retries after a challenge must still look new.
         seen = []
         if a.verdict.decision is Decision.ALLOW:
             seen = [
-                ("device", self.pseudonym(ctx.device_id)),
-                ("ip", self.pseudonym(ctx.ip)),
+                ("device", row["device_hash"]),
+                ("ip", row["ip_hash"]),
                 ("country", ctx.country),
                 ("dest", _dest_key(req.family, req.destination)),
             ]
@@ -258,20 +315,55 @@ def _upsert(postgres: bool, kind: str) -> Insert:
     ten times more than running it (the values travel as parameters)."""
     insert = pg_insert if postgres else sqlite_insert
     if kind == "seen":
-        seen = insert(cast(Table, AccountSeenRow.__table__))
+        seen = insert(_SEEN)
         return seen.on_conflict_do_update(
             index_elements=["account_id", "kind", "value"],
             set_={"last_at": seen.excluded.last_at},
         )
-    profiles = cast(Table, AccountProfileRow.__table__)
-    stmt = insert(profiles)
+    stmt = insert(_PROFILES)
     updates: dict[str, Any] = {
-        "assessments": profiles.c.assessments + 1,
+        "assessments": _PROFILES.c.assessments + 1,
         "last_at": stmt.excluded.last_at,
     }
     if kind == "profile+country":
         updates["last_country"] = stmt.excluded.last_country
     return stmt.on_conflict_do_update(index_elements=["account_id"], set_=updates)
+
+
+@functools.cache
+def _velocity(windows: int) -> CompoundSelect:
+    """Velocity in one statement: the account's non-blocked amounts in the request's asset
+    over the longest window (``since``), one row each, to be summed in Python as exact
+    decimals; then per key, one row counting its requests in each window (``since_<i>``).
+    A key given as NULL counts nothing. Columns: key, c0..c<n-1>, at, amount."""
+    created, none = _A.created_at, null()
+    # First: its column types are the union's (PostgreSQL types a leading NULL as text).
+    amounts: Select[*tuple[Any, ...]] = select(
+        literal_column("'amount'").label("key"),
+        *[none.label(f"c{i}") for i in range(windows)],
+        created.label("at"),
+        _A.amount.label("amount"),
+    ).where(
+        _A.account_id == bindparam("account"),
+        _A.asset == bindparam("asset"),
+        _NOT_BLOCKED,
+        created > bindparam("since"),
+    )
+
+    def counts(key: str, column: Any) -> Select[*tuple[Any, ...]]:
+        per_window = [
+            func.count().filter(created > bindparam(f"since_{i}")) for i in range(windows)
+        ]
+        return select(literal_column(f"'{key}'"), *per_window, none, none).where(
+            column == bindparam(key), created > bindparam("since")
+        )
+
+    return union_all(
+        amounts,
+        counts("account", _A.account_id),
+        counts("device", _A.device_hash),
+        counts("ip", _A.ip_hash),
+    )
 
 
 class SqlVelocity:
@@ -291,48 +383,44 @@ class SqlVelocity:
         if not windows_s:
             return []
         ctx = req.context
-        keys: list[tuple[str, Any, str]] = [("account", AssessmentRow.account_id, req.account_id)]
-        if ctx.device_id:
-            keys.append(
-                ("device", AssessmentRow.device_hash, keyed_hash(ctx.device_id, self.pepper))
-            )
-        if ctx.ip:
-            keys.append(("ip", AssessmentRow.ip_hash, keyed_hash(ctx.ip, self.pepper)))
+        keys = {
+            "account": req.account_id,
+            "device": keyed_hash(ctx.device_id, self.pepper) if ctx.device_id else None,
+            "ip": keyed_hash(ctx.ip, self.pepper) if ctx.ip else None,
+        }
+        since = [now - timedelta(seconds=w) for w in windows_s]
+        params: dict[str, Any] = {f"since_{i}": s for i, s in enumerate(since)}
+        params |= keys | {"asset": req.asset, "since": now - timedelta(seconds=max(windows_s))}
+        counts: dict[str, Sequence[int]] = {}
+        amounts = [Decimal(0)] * len(windows_s)
+        for row in self.session.execute(_velocity(len(windows_s)), params):
+            if row.key != "amount":
+                counts[row.key] = row[1 : 1 + len(windows_s)]
+                continue
+            for i, s in enumerate(since):
+                if row.at > s:
+                    amounts[i] += Decimal(row.amount)
         out: list[WindowTotals] = []
-        longest = max(windows_s)
-        for kind, column, value in keys:
-            since = {w: now - timedelta(seconds=w) for w in windows_s}
-            counts = self.session.execute(
-                select(
-                    *[
-                        func.count().filter(AssessmentRow.created_at > since[w]).label(f"c{w}")
-                        for w in windows_s
-                    ]
-                ).where(column == value, AssessmentRow.created_at > since[longest])
-            ).one()
-            amounts: dict[int, Decimal] = {w: Decimal(0) for w in windows_s}
-            if kind == "account":
-                for at, amount in self.session.execute(
-                    select(AssessmentRow.created_at, AssessmentRow.amount).where(
-                        AssessmentRow.account_id == req.account_id,
-                        AssessmentRow.asset == req.asset,
-                        AssessmentRow.decision != Decision.BLOCK.value,
-                        AssessmentRow.created_at > since[longest],
-                    )
-                ):
-                    for w in windows_s:
-                        if at > since[w]:
-                            amounts[w] += Decimal(amount)
+        for kind, value in keys.items():
+            if value is None:
+                continue
             for i, w in enumerate(windows_s):
-                out.append(WindowTotals(kind, w, counts[i] + 1, amounts[w] + req.amount))
+                total = amounts[i] if kind == "account" else Decimal(0)
+                out.append(WindowTotals(kind, w, counts[kind][i] + 1, total + req.amount))
         return out
+
+
+def _amount_history(amounts: list[Decimal]) -> AmountHistory | None:
+    if not amounts:
+        return None
+    return AmountHistory(len(amounts), statistics.median(amounts), max(amounts))
 
 
 def _dest_key(family: str, destination: str) -> str:
     return f"{family}:{destination}"
 
 
-def _to_domain(row: AssessmentRow) -> Assessment:
+def _to_domain(row: Row[Any]) -> Assessment:
     req = TransactionRequest(
         account_id=row.account_id,
         chain=row.chain,

@@ -172,6 +172,80 @@ def test_devices_and_accounts(uow: UnitOfWork) -> None:
         assert not check_value(store, SubjectKind.DEVICE, "dev-1", NOW)
 
 
+def _keys(entries: list[ListEntry]) -> list[tuple[str, str, str, str | None]]:
+    return sorted((e.list_type.value, e.kind.value, e.value, e.account_id) for e in entries)
+
+
+def test_match_subjects_is_the_four_lookups_in_one(uow: UnitOfWork, engine: Engine) -> None:
+    with uow() as session:
+        store = SqlListStore(session)
+        sync_source(store, "feed", ParseResult((block(EVM), block(OTHER))), NOW)
+        add_to_allowlist(store, "acct_1", address(EVM), NOW)
+        add_to_allowlist(store, "acct_2", address(EVM), NOW)
+        for list_type, kind, value, expires in [
+            (ListType.GREY, SubjectKind.DEVICE, "dev-1", None),
+            (ListType.BLOCK, SubjectKind.DEVICE, "dev-2", None),
+            (ListType.BLOCK, SubjectKind.IP, "10.1.2.3", None),
+            (ListType.GREY, SubjectKind.CIDR, "10.0.0.0/8", None),
+            (ListType.BLOCK, SubjectKind.CIDR, "10.1.0.0/16", NOW),  # expired
+            (ListType.GREY, SubjectKind.CIDR, "192.168.0.0/16", None),
+            (ListType.BLOCK, SubjectKind.ACCOUNT, "acct_1", None),
+            (ListType.GREY, SubjectKind.ACCOUNT, "acct_2", None),
+        ]:
+            add_manual_entry(
+                store,
+                list_type=list_type,
+                kind=kind,
+                value=value,
+                category="fraud",
+                reason=value,
+                now=NOW - timedelta(days=1),
+                expires_at=expires,
+            )
+    with uow() as session:
+        store = SqlListStore(session)
+        session.execute(text("select 1"))  # the transaction is open before counting
+        with counted_statements(engine) as statements:
+            found = store.match_subjects(
+                account_id="acct_1",
+                now=NOW,
+                family="evm",
+                address=EVM,
+                device="dev-1",
+                ip="10.1.2.3",
+                account="acct_1",
+            )
+        assert len(statements) == 1
+        assert {kind: _keys(entries) for kind, entries in found.items()} == {
+            SubjectKind.ADDRESS: [
+                ("allow", "address", EVM, "acct_1"),
+                ("block", "address", EVM, None),
+            ],
+            SubjectKind.DEVICE: [("grey", "device", "dev-1", None)],
+            SubjectKind.IP: [
+                ("block", "ip", "10.1.2.3", None),
+                ("grey", "cidr", "10.0.0.0/8", None),
+            ],
+            SubjectKind.ACCOUNT: [("block", "account", "acct_1", None)],
+        }
+        # The same entries, field for field, as the single look-ups give.
+        for kind, single in [
+            (SubjectKind.ADDRESS, store.match_address("evm", EVM, "acct_1", NOW)),
+            (SubjectKind.DEVICE, store.match_value(SubjectKind.DEVICE, "dev-1", NOW, "acct_1")),
+            (SubjectKind.IP, store.match_ip("10.1.2.3", NOW, "acct_1")),
+            (SubjectKind.ACCOUNT, store.match_value(SubjectKind.ACCOUNT, "acct_1", NOW)),
+        ]:
+            assert sorted(found[kind], key=repr) == sorted(single, key=repr)
+        # No device and no IP: nothing for them, not even the ranges.
+        bare = store.match_subjects(account_id="acct_9", now=NOW, account="acct_9")
+        assert bare == {
+            SubjectKind.ADDRESS: [],
+            SubjectKind.DEVICE: [],
+            SubjectKind.IP: [],
+            SubjectKind.ACCOUNT: [],
+        }
+
+
 def test_unique_entry_without_family_or_account(uow: UnitOfWork) -> None:
     # '' instead of NULL: the same global device entry cannot be stored twice on either backend.
     with uow() as session:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 
 from trustdesk.audit.service import verify
 from trustdesk.bootstrap import Container
@@ -10,7 +11,7 @@ from trustdesk.risk.model import Assessment, Decision, Strength
 from trustdesk.risk.service import build_request
 from trustdesk.risk.store import SqlVelocity
 
-from ._support import assess, body, codes, rows, signal
+from ._support import DEVICE, assess, body, codes, rows, signal
 
 BTC_PAYEE = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
 
@@ -55,6 +56,30 @@ def test_requests_older_than_the_window_do_not_count(
     ]
     [fresh] = burst(container, 1)
     assert "VELOCITY_COUNT_EXCEEDED" not in codes(fresh)
+
+
+def test_device_and_ip_totals_span_accounts(container: Container, clock: FixedClock) -> None:
+    other_ip = {"ip": "203.0.113.5", "device_id": DEVICE, "country": "SG"}
+    assess(container, account_id="acct-x", amount="1")  # 160 min before "now" below
+    clock.advance(minutes=120)
+    assess(container, account_id="acct-x", amount="2")  # 40 min before
+    assess(container, account_id="acct-y", amount="4")  # 40 min before, same device and IP
+    clock.advance(minutes=30)
+    assess(container, account_id="acct-y", amount="8", context=other_ip)  # 10 min before
+    clock.advance(minutes=10)
+    with container.reading() as session:
+        totals = SqlVelocity(session, container.pepper).totals(
+            build_request(body(account_id="acct-x", amount="16")), clock.now(), (3600, 86400)
+        )
+    # Counts include this request; amounts are the account's own, this one included.
+    assert [(t.key_kind, t.window_s, t.count, t.amount) for t in totals] == [
+        ("account", 3600, 2, Decimal("18")),
+        ("account", 86400, 3, Decimal("19")),
+        ("device", 3600, 4, Decimal("16")),
+        ("device", 86400, 5, Decimal("16")),
+        ("ip", 3600, 3, Decimal("16")),
+        ("ip", 86400, 4, Decimal("16")),
+    ]
 
 
 def test_amount_limit_per_asset(container: Container) -> None:
