@@ -98,6 +98,7 @@ def inprocess(url: str, rounds: int, seconds: float) -> tuple[list[Round], int]:
     try:
         pool = seed_factors(c, int(rounds * seconds * 600) + 500, "ip")
         results, used = [], 0
+        codes: dict[str, str] = {}
         for _ in range(rounds):
             latencies: list[float] = []
             errors = 0
@@ -105,14 +106,15 @@ def inprocess(url: str, rounds: int, seconds: float) -> tuple[list[Round], int]:
             while time.perf_counter() - start < seconds and used < len(pool):
                 s = pool[used]
                 used += 1
+                code = codes[s.factor_id] = pyotp.TOTP(s.secret).now()
                 t0 = time.perf_counter()
-                ok = verify_once(c, s, pyotp.TOTP(s.secret).now())
+                ok = verify_once(c, s, code)
                 latencies.append(time.perf_counter() - t0)
                 errors += not ok
             results.append(Round.from_latencies(latencies, time.perf_counter() - start, errors))
-        # The guard: every one of a sample of used codes is refused the second time.
-        replays = pool[:200]
-        refused = sum(not verify_once(c, s, pyotp.TOTP(s.secret).now()) for s in replays)
+        # The guard: the last 200 codes accepted, sent again, are all refused.
+        replays = pool[max(0, used - 200) : used]
+        refused = sum(not verify_once(c, s, codes[s.factor_id]) for s in replays)
         return results, refused
     finally:
         c.close()
