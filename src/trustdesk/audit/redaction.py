@@ -18,6 +18,7 @@ redaction is deliberate: the chain cannot be edited afterwards.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Mapping
@@ -109,7 +110,14 @@ def redact(payload: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def is_secret_key(key: object) -> bool:
-    words = [w for w in _NON_WORD.split(_CAMEL.sub("_", str(key)).lower()) if w]
+    return _is_secret_name(str(key))
+
+
+# Payloads and log lines use the same few dozen keys over and over; the answer for a key
+# never changes, so it is worth remembering (bounded, for keys that come from input).
+@functools.lru_cache(maxsize=4096)
+def _is_secret_name(key: str) -> bool:
+    words = [w for w in _NON_WORD.split(_CAMEL.sub("_", key).lower()) if w]
     while len(words) > 1 and words[-1] in _WRAPPING:
         words.pop()
     if not words or words[-1] in {"id", "ids"}:
