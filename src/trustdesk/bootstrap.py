@@ -26,12 +26,18 @@ from trustdesk.auth.secretbox import Keyring
 from trustdesk.auth.store import SqlStepUpStore
 from trustdesk.auth.tokens import StepUpTokens
 from trustdesk.auth.webpush import VapidSigner
+from trustdesk.compliance.packs import default_packs
 from trustdesk.compliance.screener import Screener
+from trustdesk.compliance.store import SqlSanctionsStore
 from trustdesk.core.clock import Clock, SystemClock
 from trustdesk.core.errors import DomainError
 from trustdesk.db.engine import UnitOfWork, make_engine
 from trustdesk.lists.store import SqlListStore
-from trustdesk.risk.adapters import AuditedAssessments, ListsLookup
+from trustdesk.risk.adapters import (
+    AuditedAssessments,
+    ListsLookup,
+    ScreenedNames,
+)
 from trustdesk.risk.countries import load_atlas
 from trustdesk.risk.model import Assessment
 from trustdesk.risk.policy import Policy, load_policy
@@ -72,6 +78,8 @@ class Container:
             velocity=SqlVelocity(session, self.pepper),
             lists=ListsLookup(self.list_store(session)),
             audit=AuditedAssessments(self.audit_log(session)),
+            names=ScreenedNames(self.screener, SqlSanctionsStore(session)),
+            packs=default_packs(),
         )
 
     def stepup(

@@ -7,9 +7,11 @@ from typing import Protocol
 
 from trustdesk.audit.model import AuditEvent
 from trustdesk.audit.ports import AuditLog
+from trustdesk.compliance.screener import NoSanctionsLists, Screener
+from trustdesk.compliance.store import SqlSanctionsStore
 from trustdesk.lists.model import ListEntry, SubjectKind
 from trustdesk.lists.subjects import normalize_ip, normalize_subject
-from trustdesk.risk.facts import ListHit, ListHits
+from trustdesk.risk.facts import ListHit, ListHits, NameMatch
 from trustdesk.risk.model import Assessment, TransactionRequest
 
 
@@ -72,6 +74,33 @@ def _hit(entry: ListEntry) -> ListHit:
         source=entry.source,
         reason=entry.reason,
     )
+
+
+class ScreenedNames:
+    """Name screening over the active sanctions snapshots, with the process's shared index."""
+
+    def __init__(self, screener: Screener, store: SqlSanctionsStore, limit: int = 10) -> None:
+        self.screener = screener
+        self.store = store
+        self.limit = limit
+
+    def screen(
+        self,
+        name: str,
+        *,
+        dob: str | None,
+        country: str | None,
+        type: str | None,
+        threshold: float,
+    ) -> tuple[NameMatch, ...] | None:
+        try:
+            index = self.screener.index(self.store)
+        except NoSanctionsLists:
+            return None
+        found = index.screen(
+            name, dob=dob, country=country, type=type, limit=self.limit, threshold=threshold
+        )
+        return tuple(NameMatch(c.list, c.entry_id, c.name, c.primary_name, c.score) for c in found)
 
 
 class AuditedAssessments:

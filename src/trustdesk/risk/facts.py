@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from trustdesk.compliance.kyc import KycLevel
+from trustdesk.compliance.packs import Pack
+
 
 @dataclass(frozen=True)
 class WindowTotals:
@@ -32,6 +35,14 @@ class AmountHistory:
 
 
 @dataclass(frozen=True)
+class KycState:
+    """The account's KYC record: the jurisdiction it was opened in, the level verified."""
+
+    jurisdiction: str
+    level: KycLevel
+
+
+@dataclass(frozen=True)
 class AccountHistory:
     """What the account did before this request (this request excluded)."""
 
@@ -43,6 +54,7 @@ class AccountHistory:
     last_seen: LastSeen | None = None
     counterparties: frozenset[str] = frozenset()  # past destinations in the same chain family
     amounts: AmountHistory | None = None  # past amounts in the same asset
+    kyc: KycState | None = None  # None: no KYC record
 
 
 @dataclass(frozen=True)
@@ -65,6 +77,25 @@ class ListHits:
 
 
 @dataclass(frozen=True)
+class NameMatch:
+    """A listed name (public data) that the beneficiary's name matched."""
+
+    list: str
+    entry_id: str
+    name: str  # the listed name or alias that matched
+    primary_name: str
+    score: float  # 0..1
+
+
+@dataclass(frozen=True)
+class Jurisdiction:
+    """The pack that applies to the account, and the KYC level the account has reached."""
+
+    pack: Pack
+    kyc_level: KycLevel = KycLevel.NONE
+
+
+@dataclass(frozen=True)
 class Facts:
     now: datetime
     history: AccountHistory
@@ -73,3 +104,6 @@ class Facts:
     device_hits: tuple[ListHit, ...] = ()
     ip_hits: tuple[ListHit, ...] = ()
     account_hits: tuple[ListHit, ...] = ()
+    # None: not screened (no beneficiary, or no sanctions list loaded); () : screened, no match.
+    beneficiary_matches: tuple[NameMatch, ...] | None = None
+    jurisdiction: Jurisdiction | None = None

@@ -42,6 +42,17 @@ class RequestContext:
 
 
 @dataclass(frozen=True)
+class Party:
+    """Travel-rule data about one side of a transfer. Personal data: screened, never stored
+    with the assessment nor written to the audit chain."""
+
+    name: str
+    type: str | None = None  # "person" | "entity"
+    country: str | None = None  # ISO 3166-1 alpha-2, upper case
+    dob: str | None = None  # YYYY, YYYY-MM or YYYY-MM-DD
+
+
+@dataclass(frozen=True)
 class TransactionRequest:
     """A validated request; ``destination`` is the canonical comparison form."""
 
@@ -56,6 +67,9 @@ class TransactionRequest:
     memo: str | None = None
     idempotency_key: str | None = None
     locale: str = "en"
+    beneficiary: Party | None = None
+    originator: Party | None = None
+    jurisdiction: str | None = None  # a pack code; None: the account's KYC jurisdiction
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,17 @@ class AmountRule(_Strict):
     factor: Decimal = Field(default=Decimal(5), gt=1)
 
 
+class NameScreeningRule(_Strict):
+    review_at: float = Field(default=0.77, ge=0.5, le=1.0)
+    block_at: float = Field(default=0.95, ge=0.5, le=1.0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> NameScreeningRule:
+        if self.review_at > self.block_at:
+            raise ValueError("review_at must not exceed block_at")
+        return self
+
+
 class VelocityRules(_Strict):
     counts: dict[str, dict[str, int]] = Field(default_factory=dict)
     amounts: dict[str, dict[str, Decimal]] = Field(default_factory=dict)
@@ -94,6 +105,7 @@ class ChecksSection(_Strict):
     poisoning: Poisoning = Field(default_factory=Poisoning)
     amount: AmountRule = Field(default_factory=AmountRule)
     velocity: VelocityRules = Field(default_factory=VelocityRules)
+    sanctions_name: NameScreeningRule = Field(default_factory=NameScreeningRule)
 
 
 FACTOR_TYPES = ("totp", "hotp", "sms", "email", "push", "webauthn", "wallet", "cvv")
@@ -288,6 +300,8 @@ def parse_policy(raw: dict[str, Any], atlas: CountryAtlas, source: str = "policy
         amount_min_history=c.amount.min_history,
         amount_factor=c.amount.factor,
         atlas=atlas,
+        name_review_at=c.sanctions_name.review_at,
+        name_block_at=c.sanctions_name.block_at,
     )
     unknown_keys = set(config.velocity.counts) - {"account", "device", "ip"}
     if unknown_keys:

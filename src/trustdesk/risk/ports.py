@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from trustdesk.risk.facts import AccountHistory, ListHits, WindowTotals
+from trustdesk.risk.facts import AccountHistory, ListHits, NameMatch, WindowTotals
 from trustdesk.risk.model import Assessment, TransactionRequest
 
 
@@ -35,6 +35,20 @@ class ListLookup(Protocol):
     def hits(self, req: TransactionRequest, now: datetime) -> ListHits:
         """Entries for the destination, the device, the IP (and ranges holding it), and the
         account (global entries only), all in one look-up."""
+
+
+class NameScreening(Protocol):
+    def screen(
+        self,
+        name: str,
+        *,
+        dob: str | None,
+        country: str | None,
+        type: str | None,
+        threshold: float,
+    ) -> tuple[NameMatch, ...] | None:
+        """Listed names matching at or above ``threshold``, best first; None when no
+        sanctions list is loaded (screening is then skipped, not failed)."""
 
 
 class AuditSink(Protocol):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
@@ -47,6 +48,17 @@ def _amount(value: Any) -> Decimal:
 AmountText = Annotated[Decimal, BeforeValidator(_amount)]
 
 
+def _country_code(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from trustdesk.risk.countries import known_country_codes
+
+    code = value.strip().upper()
+    if code not in known_country_codes():
+        raise ValueError("not an ISO 3166-1 alpha-2 country code")
+    return code
+
+
 class ContextIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -70,14 +82,7 @@ class ContextIn(BaseModel):
     @field_validator("country")
     @classmethod
     def _country(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        from trustdesk.risk.countries import known_country_codes
-
-        code = value.strip().upper()
-        if code not in known_country_codes():
-            raise ValueError("not an ISO 3166-1 alpha-2 country code")
-        return code
+        return _country_code(value)
 
     @field_validator("device_id", "device_fingerprint", "user_agent")
     @classmethod
@@ -85,6 +90,51 @@ class ContextIn(BaseModel):
         if value is not None and not _PRINTABLE.fullmatch(value):
             raise ValueError("control characters are not allowed")
         return value
+
+
+class PartyIn(BaseModel):
+    """Travel-rule data about the beneficiary or the originator of a transfer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=300, description="full name or legal name")
+    type: Literal["person", "entity"] | None = None
+    country: str | None = Field(default=None, description="ISO 3166-1 alpha-2")
+    dob: str | None = Field(default=None, description="date of birth: YYYY, YYYY-MM or YYYY-MM-DD")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        from trustdesk.compliance.names import normalize_name
+        from trustdesk.core.errors import InvalidInput
+
+        if not _PRINTABLE.fullmatch(value):
+            raise ValueError("control characters are not allowed")
+        try:
+            normalize_name(value)  # the same refusal screening would give, before any work
+        except InvalidInput as exc:
+            raise ValueError(exc.message) from None
+        return value
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str | None) -> str | None:
+        return _country_code(value)
+
+    @field_validator("dob")
+    @classmethod
+    def _dob(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        text = value.strip()
+        if not re.fullmatch(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?", text):
+            raise ValueError("date of birth must be YYYY, YYYY-MM or YYYY-MM-DD")
+        year, month, day = (int(p) for p in (text + "-01-01").split("-")[:3])
+        try:
+            date(year, month, day)  # refuses month 13, 30 February, ...
+        except ValueError:
+            raise ValueError("not a valid date of birth") from None
+        return text
 
 
 class AssessmentIn(BaseModel):
@@ -101,6 +151,13 @@ class AssessmentIn(BaseModel):
     context: ContextIn = Field(default_factory=ContextIn)
     idempotency_key: str | None = Field(default=None, min_length=1, max_length=128)
     locale: str = Field(default="en", pattern=r"^[a-z]{2}(-[A-Za-z]{2,4})?$")
+    beneficiary: PartyIn | None = Field(default=None, description="travel-rule data; screened")
+    originator: PartyIn | None = Field(default=None, description="travel-rule data")
+    jurisdiction: str | None = Field(
+        default=None,
+        max_length=8,
+        description="jurisdiction pack code (eu, us, sg, id); default: the account's KYC record",
+    )
 
     @field_validator("account_id")
     @classmethod
@@ -118,6 +175,18 @@ class AssessmentIn(BaseModel):
         if not _ASSET_RE.fullmatch(asset):
             raise ValueError("an asset ticker of 1-16 letters or digits, such as USDT")
         return asset
+
+    @field_validator("jurisdiction")
+    @classmethod
+    def _jurisdiction(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from trustdesk.compliance.packs import default_packs
+
+        code = value.strip().lower()
+        if code not in default_packs():
+            raise ValueError(f"unknown jurisdiction; known: {', '.join(default_packs())}")
+        return code
 
     @field_validator("memo")
     @classmethod

@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from trustdesk.chains.addresses import normalize_address
 from trustdesk.chains.registry import get_chain
+from trustdesk.compliance.kyc import KycLevel
+from trustdesk.compliance.packs import Pack
 from trustdesk.core.canonical import canonical_json, sha256_hex
 from trustdesk.core.clock import Clock
 from trustdesk.core.errors import Conflict
 from trustdesk.core.ids import new_id
 from trustdesk.risk.checks import ALL_CHECKS
-from trustdesk.risk.facts import Facts
-from trustdesk.risk.model import Assessment, RequestContext, Signal, TransactionRequest
+from trustdesk.risk.facts import AccountHistory, Facts, Jurisdiction, NameMatch
+from trustdesk.risk.model import Assessment, Party, RequestContext, Signal, TransactionRequest
 from trustdesk.risk.policy import Policy
-from trustdesk.risk.ports import AssessmentStore, AuditSink, ListLookup, Velocity
-from trustdesk.risk.schemas import AssessmentIn
+from trustdesk.risk.ports import (
+    AssessmentStore,
+    AuditSink,
+    ListLookup,
+    NameScreening,
+    Velocity,
+)
+from trustdesk.risk.schemas import AssessmentIn, PartyIn
 
 
 class IdempotencyConflict(Conflict):
@@ -31,6 +40,8 @@ class RiskPorts:
     velocity: Velocity
     lists: ListLookup
     audit: AuditSink
+    names: NameScreening | None = None  # None: beneficiary names are not screened
+    packs: Mapping[str, Pack] | None = None  # jurisdiction packs by code; None: none apply
 
 
 def build_request(body: AssessmentIn) -> TransactionRequest:
@@ -57,12 +68,26 @@ def build_request(body: AssessmentIn) -> TransactionRequest:
         memo=body.memo,
         idempotency_key=body.idempotency_key,
         locale=body.locale,
+        beneficiary=_party(body.beneficiary),
+        originator=_party(body.originator),
+        jurisdiction=body.jurisdiction,
     )
+
+
+def _party(party: PartyIn | None) -> Party | None:
+    if party is None:
+        return None
+    return Party(name=party.name, type=party.type, country=party.country, dob=party.dob)
 
 
 def request_hash(body: AssessmentIn) -> str:
     """What makes two requests 'the same' for an idempotency key."""
-    return sha256_hex(canonical_json(body.model_dump(mode="json", exclude={"locale"})))
+    data = body.model_dump(mode="json", exclude={"locale"})
+    # Fields added later count only when given, so hashes stored before them still match.
+    for name in ("beneficiary", "originator", "jurisdiction"):
+        if data[name] is None:
+            del data[name]
+    return sha256_hex(canonical_json(data))
 
 
 def assess_transaction(
@@ -88,14 +113,18 @@ def assess_transaction(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     hits = ports.lists.hits(req, now)
+    history = ports.assessments.history(req, now)
+    jurisdiction = _jurisdiction(req, history, ports.packs)
     facts = Facts(
         now=now,
-        history=ports.assessments.history(req, now),
+        history=history,
         velocity=tuple(ports.velocity.totals(req, now, policy.windows_s)),
         destination_hits=hits.destination,
         device_hits=hits.device,
         ip_hits=hits.ip,
         account_hits=hits.account,
+        beneficiary_matches=_screen_beneficiary(req, ports, policy, jurisdiction),
+        jurisdiction=jurisdiction,
     )
     timings["facts"] = _ms(t0)
     signals: list[Signal] = []
@@ -115,6 +144,36 @@ def assess_transaction(
     ports.assessments.save(assessment, fingerprint)
     ports.audit.record_assessment(assessment, actor, request_id)
     return assessment
+
+
+def _jurisdiction(
+    req: TransactionRequest, history: AccountHistory, packs: Mapping[str, Pack] | None
+) -> Jurisdiction | None:
+    """The request's pack, else the one of the account's KYC record (read with the history)."""
+    kyc = history.kyc
+    code = req.jurisdiction or (kyc.jurisdiction if kyc else None)
+    pack = packs.get(code) if packs is not None and code else None
+    if pack is None:
+        return None
+    return Jurisdiction(pack, kyc.level if kyc else KycLevel.NONE)
+
+
+def _screen_beneficiary(
+    req: TransactionRequest,
+    ports: RiskPorts,
+    policy: Policy,
+    jurisdiction: Jurisdiction | None,
+) -> tuple[NameMatch, ...] | None:
+    """Screening costs a look-up: done only when a beneficiary is named."""
+    party = req.beneficiary
+    if party is None or ports.names is None:
+        return None
+    threshold = (
+        jurisdiction.pack.screening.threshold if jurisdiction else policy.checks.name_review_at
+    )
+    return ports.names.screen(
+        party.name, dob=party.dob, country=party.country, type=party.type, threshold=threshold
+    )
 
 
 def _replay(earlier: tuple[Assessment, str], fingerprint: str) -> Assessment:

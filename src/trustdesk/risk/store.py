@@ -36,10 +36,12 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.elements import BindParameter
 
+from trustdesk.compliance.kyc import KycLevel
+from trustdesk.compliance.kyc_store import KycRecordRow
 from trustdesk.core.canonical import keyed_hash
 from trustdesk.db.base import Base
 from trustdesk.db.types import UtcDateTime
-from trustdesk.risk.facts import AccountHistory, AmountHistory, LastSeen, WindowTotals
+from trustdesk.risk.facts import AccountHistory, AmountHistory, KycState, LastSeen, WindowTotals
 from trustdesk.risk.model import (
     Assessment,
     Decision,
@@ -138,7 +140,8 @@ def _history() -> CompoundSelect:
     """An account's history in one statement (one round trip, one compile) of four parts,
     told apart by ``part``: its profile row, which of this request's device, IP, country
     and payee it has used, its recent payees in the request's chain family, and its
-    recent amounts in the request's asset. Columns: part, kind, value, n, at."""
+    recent amounts in the request's asset; and, read here to spare a round trip, the
+    account's KYC jurisdiction and verified level. Columns: part, kind, value, n, at."""
     seen, none = _SEEN.c, null()
     account: BindParameter[str] = bindparam("account_id")
     payees = (
@@ -160,6 +163,7 @@ def _history() -> CompoundSelect:
         .subquery()
     )
     p = _PROFILES.c
+    kyc = cast(Table, KycRecordRow.__table__).c
     return union_all(
         # First, so that its column types (the time above all) apply to the union; the
         # last country travels as its kind.
@@ -179,6 +183,9 @@ def _history() -> CompoundSelect:
         ),
         _history_part("payee", none, payees.c.value, none, none),
         _history_part("amount", none, amounts.c.amount, none, none),
+        _history_part(
+            "kyc", kyc.jurisdiction.label("kind"), kyc.level.label("value"), none, none
+        ).where(kyc.account_id == account),
     )
 
 
@@ -225,8 +232,11 @@ class SqlAssessmentStore:
         seen: set[tuple[str, str]] = set()
         payees: list[str] = []
         amounts: list[Decimal] = []
+        kyc: KycState | None = None
         for row in self.session.execute(_HISTORY, params):
-            if row.part == "profile":
+            if row.part == "kyc":
+                kyc = KycState(row.kind, KycLevel(row.value))
+            elif row.part == "profile":
                 profile = row
             elif row.part == "seen":
                 seen.add((row.kind, row.value))
@@ -235,8 +245,9 @@ class SqlAssessmentStore:
             else:
                 amounts.append(Decimal(row.value))
         if profile is None:
-            return AccountHistory()
+            return AccountHistory(kyc=kyc)
         return AccountHistory(
+            kyc=kyc,
             assessments=profile.n,
             device_seen=("device", wanted["device"]) in seen,
             ip_seen=("ip", wanted["ip"]) in seen,

@@ -243,6 +243,8 @@ def test_default_policy_covers_exactly_the_signal_codes() -> None:
         "NEW_ACCOUNT", "NEW_DEVICE", "NEW_IP", "NEW_COUNTRY", "IMPOSSIBLE_TRAVEL", "FRESH_SESSION",
         "FIRST_TIME_DESTINATION", "ADDRESS_POISONING",
         "AMOUNT_ABOVE_HISTORY",
+        "SANCTIONS_NAME_HIT", "SANCTIONS_NAME_POSSIBLE",
+        "KYC_LEVEL_INSUFFICIENT", "TRAVEL_RULE_DATA_MISSING",
     }  # fmt: skip
     assert expected == SIGNAL_CODES
     assert set(POLICY.rules) == expected

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from trustdesk.risk.checks import amount, destination, device, lists, velocity
+from trustdesk.risk.checks import (
+    amount,
+    destination,
+    device,
+    jurisdiction,
+    lists,
+    sanctions_name,
+    velocity,
+)
 from trustdesk.risk.checks.config import CheckConfig
 from trustdesk.risk.facts import Facts
 from trustdesk.risk.model import Signal, TransactionRequest
@@ -21,9 +29,17 @@ ALL_CHECKS: Sequence[tuple[str, Check]] = (
     ("device_geo", device.check),
     ("destination", destination.check),
     ("amount", amount.check),
+    ("sanctions_name", sanctions_name.check),
+    ("jurisdiction", jurisdiction.check),
 )
 
 # Every code a check may emit; the policy must say what each one means.
 SIGNAL_CODES: frozenset[str] = (
-    lists.CODES | velocity.CODES | device.CODES | destination.CODES | amount.CODES
+    lists.CODES
+    | velocity.CODES
+    | device.CODES
+    | destination.CODES
+    | amount.CODES
+    | sanctions_name.CODES
+    | jurisdiction.CODES
 )

@@ -28,3 +28,7 @@ class CheckConfig:
     amount_min_history: int = 5
     amount_factor: Decimal = Decimal(5)
     atlas: CountryAtlas = field(default_factory=CountryAtlas)
+    # Beneficiary name screening: candidates from review_at (the pack's threshold instead,
+    # when a jurisdiction pack applies); a hit that blocks from block_at.
+    name_review_at: float = 0.77
+    name_block_at: float = 0.95
