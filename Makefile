@@ -29,6 +29,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 	$(BIN)/python bench/totp_bench.py --append
+	$(BIN)/python bench/screening_eval.py --append
 
 serve: $(STAMP)
 	$(BIN)/trustdesk db upgrade
