@@ -28,8 +28,8 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
-	$(BIN)/python bench/totp_bench.py --append
-	$(BIN)/python bench/screening_eval.py --append
+	$(BIN)/python bench/totp_bench.py
+	$(BIN)/python bench/screening_eval.py
 
 serve: $(STAMP)
 	$(BIN)/trustdesk db upgrade

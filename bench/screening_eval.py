@@ -1,7 +1,7 @@
 """Sanctions name screening: recall, false hits and latency on the real OFAC SDN + UN lists.
 
 .venv/bin/python bench/screening_eval.py             # reported run: seed 20261203, writes
-                                                      # bench/results.md (--append: add to it)
+                                                      # its section of bench/results.md
 .venv/bin/python bench/screening_eval.py --tune      # tuning run: seed 7, prints the
                                                       # false-hit / recall curve, writes nothing
 
@@ -30,6 +30,7 @@ from pathlib import Path
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
+from sections import put_section
 
 from trustdesk.compliance.model import AliasQuality, EntryType, SanctionsEntry
 from trustdesk.compliance.names import (
@@ -546,7 +547,6 @@ def main() -> None:
     parser.add_argument("--per-kind", type=int, default=PER_KIND)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results.md")
     parser.add_argument("--show-misses", type=int, default=0, help="print that many of each")
-    parser.add_argument("--append", action="store_true", help="add the report to --out")
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else (TUNE_SEED if args.tune else REPORT_SEED)
     if not args.tune and seed == TUNE_SEED:
@@ -583,9 +583,7 @@ def main() -> None:
             per_kind=args.per_kind,
         )
     )
-    if args.append and args.out.exists():
-        report = args.out.read_text().rstrip("\n") + "\n\n" + report
-    args.out.write_text(report)
+    put_section(args.out, report)
     print(report)
 
 

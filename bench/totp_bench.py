@@ -2,10 +2,9 @@
 
 Every verification is a real success: a fresh factor's current code, so each one records
 its time step in auth_otp_uses (the replay guard) and writes an audit entry. A sample of
-replays is checked to be refused. Writes a markdown section to bench/results.md
-(`--append` adds it after what is there).
+replays is checked to be refused. Writes (or replaces) its section of bench/results.md.
 
-.venv/bin/python bench/totp_bench.py [--rounds 3] [--seconds 4] [--http-seconds 8] [--append]
+.venv/bin/python bench/totp_bench.py [--rounds 3] [--seconds 4] [--http-seconds 8]
 """
 
 from __future__ import annotations
@@ -28,6 +27,7 @@ import database
 import http_bench
 import httpx
 import pyotp
+from sections import put_section
 from stats import Round, median_round, spread
 
 from trustdesk.auth.model import VerificationFailed
@@ -216,7 +216,6 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--http-seconds", type=float, default=8.0)
     parser.add_argument("--out", type=Path, default=BENCH / "results.md")
-    parser.add_argument("--append", action="store_true", help="add the section to --out")
     parser.add_argument("--loadgen", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--url")
     parser.add_argument("--pool")
@@ -266,10 +265,7 @@ def main() -> None:
             lines_cpu = f"load generator used {cpu:.0%} of a core at most ({name})"
             log(lines_cpu)
     lines += ["", f"Machine: {os.cpu_count()} cores, shared. {lines_cpu}.", ""]
-    text = "\n".join(lines)
-    if args.append and args.out.exists():
-        text = args.out.read_text().rstrip("\n") + "\n\n" + text
-    args.out.write_text(text)
+    put_section(args.out, "\n".join(lines))
     print("\n".join(lines))
 
 
