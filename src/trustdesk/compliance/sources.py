@@ -203,29 +203,23 @@ def _unique(values: Iterator[str] | list[str]) -> tuple[str, ...]:
 # --- UN consolidated XML -------------------------------------------------------------------
 
 
-def parse_un_xml(path: Path) -> ParsedList:
-    """Read the UN Security Council consolidated list (sc-sanctions.xsd), one record at a time."""
+def _xml_stream(path: Path, root: str, label: str) -> Iterator[tuple[str, Element]]:
+    """(event, element) of a list file, once its root is known to be ``root`` (by local name,
+    so any namespace passes); malformed, truncated or unsafe XML becomes BadListFile."""
     if not path.is_file():
         raise BadListFile(f"{path.name} is missing (looked for {path})")
     if path.stat().st_size == 0:
         raise BadListFile(f"{path.name} is empty")
-    entries: list[SanctionsEntry] = []
-    published: str | None = None
     root_seen = False
     try:
         for event, element in iterparse(str(path), events=("start", "end")):
-            if event == "start":
-                if not root_seen and element.tag != "CONSOLIDATED_LIST":
-                    raise BadListFile(
-                        f"{path.name}: root element is <{element.tag[:40]}>, "
-                        "not the UN <CONSOLIDATED_LIST>"
-                    )
-                if not root_seen:
-                    published = element.get("dateGenerated")
-                root_seen = True
-            elif element.tag in ("INDIVIDUAL", "ENTITY"):
-                entries.append(_un_entry(element, path.name, len(entries) + 1))
-                element.clear()  # keep memory flat on a large file
+            if not root_seen and _local(element.tag) != root:
+                raise BadListFile(
+                    f"{path.name}: root element is <{_local(element.tag)[:40]}>, "
+                    f"not the {label} <{root}>"
+                )
+            root_seen = True
+            yield event, element
     except ParseError as exc:
         line, column = exc.position
         raise BadListFile(
@@ -233,6 +227,23 @@ def parse_un_xml(path: Path) -> ParsedList:
         ) from None
     except DefusedXmlException as exc:
         raise BadListFile(f"{path.name}: refused unsafe XML ({type(exc).__name__})") from None
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def parse_un_xml(path: Path) -> ParsedList:
+    """Read the UN Security Council consolidated list (sc-sanctions.xsd), one record at a time."""
+    entries: list[SanctionsEntry] = []
+    published: str | None = None
+    for event, element in _xml_stream(path, "CONSOLIDATED_LIST", "UN"):
+        if event == "start":
+            if element.tag == "CONSOLIDATED_LIST":
+                published = element.get("dateGenerated")
+        elif element.tag in ("INDIVIDUAL", "ENTITY"):
+            entries.append(_un_entry(element, path.name, len(entries) + 1))
+            element.clear()  # keep memory flat on a large file
     if not entries:
         raise BadListFile(f"{path.name} has no INDIVIDUAL or ENTITY records")
     return ParsedList(UN, tuple(entries), (path.name,), published)
@@ -312,6 +323,109 @@ def _iso_birth_date(text: str, approximate: bool) -> BirthDate | None:
     month = int(match[2]) if match[2] else None
     day = int(match[3]) if match[3] else None
     return BirthDate(year, year, month, day, approximate)
+
+
+# --- OFAC SDN XML (sdn.xml) ----------------------------------------------------------------
+
+_XML_TYPES = {
+    "Individual": EntryType.PERSON,
+    "Entity": EntryType.ENTITY,
+    "Vessel": EntryType.VESSEL,
+    "Aircraft": EntryType.AIRCRAFT,
+}
+_XML_ALIAS_KINDS = {"a.k.a.": "aka", "f.k.a.": "fka", "n.k.a.": "nka"}
+_XML_CURRENCY = re.compile(r"Digital Currency Address - ([A-Za-z0-9]+)")
+_US_DATE = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
+
+
+def parse_ofac_xml(path: Path) -> ParsedList:
+    """Read OFAC's sdn.xml (any namespace), one sdnEntry at a time, into the entries
+    parse_ofac_csv_dir gives for the same release, except ``remarks``: sdn.xml keeps only
+    the free text there, its DOBs, citizenships and a.k.a.s are elements of their own."""
+    entries: list[SanctionsEntry] = []
+    published: str | None = None
+    for event, element in _xml_stream(path, "sdnList", "OFAC"):
+        if event != "end":
+            continue
+        name = _local(element.tag)
+        if name == "Publish_Date":
+            text = (element.text or "").strip()
+            us = _US_DATE.match(text)  # OFAC writes MM/DD/YYYY
+            published = f"{us[3]}-{us[1]}-{us[2]}" if us else text or None
+        elif name == "sdnEntry":
+            entries.append(_sdn_xml_entry(element, path.name, len(entries) + 1))
+            element.clear()  # keep memory flat on a large file
+    if not entries:
+        raise BadListFile(f"{path.name} has no sdnEntry records")
+    return ParsedList(OFAC_SDN, tuple(entries), (path.name,), published)
+
+
+def _ns(path: str) -> str:
+    """An ElementPath of local names that matches them in any (or no) namespace."""
+    return "/".join(f"{{*}}{part}" for part in path.split("/"))
+
+
+def _ns_text(element: Element, path: str) -> str:
+    return " ".join((element.findtext(_ns(path)) or "").split())
+
+
+def _ns_texts(element: Element, path: str) -> list[str]:
+    return [" ".join((e.text or "").split()) for e in element.iterfind(_ns(path))]
+
+
+def _ofac_name(element: Element) -> str:
+    """'LAST, First' as sdn.csv and alt.csv write it; entities have a last name only."""
+    names = (_ns_text(element, "lastName"), _ns_text(element, "firstName"))
+    return ", ".join(n for n in names if n)
+
+
+def _xml_alias(aka: Element) -> Alias | None:
+    name = _ofac_name(aka)
+    weak = _ns_text(aka, "category").lower() == "weak"
+    kind = _XML_ALIAS_KINDS.get(_ns_text(aka, "type").lower(), "aka")
+    return Alias(name, AliasQuality.WEAK if weak else AliasQuality.STRONG, kind) if name else None
+
+
+def _sdn_xml_entry(record: Element, file: str, number: int) -> SanctionsEntry:
+    uid, kind = _ns_text(record, "uid"), _ns_text(record, "sdnType")
+    where = f"{file}: sdnEntry record #{number}"
+    if not uid:
+        raise BadListFile(f"{where} has no uid")
+    if not uid.isdigit():
+        raise BadListFile(f"{where}: uid {uid[:20]!r} is not a number")
+    if not _ns_text(record, "lastName"):
+        raise BadListFile(f"{where} (uid {uid}) has no lastName")
+    if kind not in _XML_TYPES:
+        raise BadListFile(f"{where} (uid {uid}) has an unknown sdnType {kind[:20]!r}")
+    aliases = [a for aka in record.iterfind(_ns("akaList/aka")) if (a := _xml_alias(aka))]
+    ids = [
+        (_ns_text(i, "idType"), _ns_text(i, "idNumber")) for i in record.iterfind(_ns("idList/id"))
+    ]
+    dates = map(_ofac_birth_date, _ns_texts(record, "dateOfBirthList/dateOfBirthItem/dateOfBirth"))
+    return SanctionsEntry(
+        entry_id=uid,
+        list=OFAC_SDN,
+        type=_XML_TYPES[kind],
+        primary_name=_ofac_name(record),
+        # sdn.csv's order: alt.csv's strong aliases, then the remarks' weak ones
+        aliases=tuple(sorted(aliases, key=lambda a: a.quality == AliasQuality.WEAK)),
+        programs=_unique(_ns_texts(record, "programList/program")),
+        dates_of_birth=tuple(d for d in dates if d),
+        nationalities=_unique(
+            _ns_texts(record, "nationalityList/nationality/country")
+            + _ns_texts(record, "citizenshipList/citizenship/country")
+        ),
+        countries=_unique(
+            _ns_texts(record, "addressList/address/country")
+            + _ns_texts(record, "placeOfBirthList/placeOfBirthItem/placeOfBirth")
+        ),
+        currency_addresses=tuple(
+            CurrencyAddress(m[1], id_number)
+            for id_type, id_number in ids
+            if (m := _XML_CURRENCY.fullmatch(id_type)) and id_number
+        ),
+        remarks=_ns_text(record, "remarks"),
+    )
 
 
 # --- generic CSV ---------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from trustdesk.lists.importers import sanctioned_addresses
 from trustdesk.lists.importing import import_list
 from trustdesk.lists.ports import ListStore
 
-SOURCES = ("ofac-csv", "un-xml", "csv")
+SOURCES = ("ofac-csv", "ofac-xml", "un-xml", "csv")
 MAX_LISTED_IDS = 500  # ids named in the audit payload; the counts are always complete
 
 
@@ -45,6 +45,8 @@ class SanctionsSyncReport:
 def parse_source(source: str, path: Path, list_name: str | None = None) -> ParsedList:
     if source == "ofac-csv":
         return sources.parse_ofac_csv_dir(path)
+    if source == "ofac-xml":
+        return sources.parse_ofac_xml(path)
     if source == "un-xml":
         return sources.parse_un_xml(path)
     if source == "csv":
