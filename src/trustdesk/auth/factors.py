@@ -11,6 +11,7 @@ import base64
 import hashlib
 import json
 import secrets
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal, Protocol
@@ -84,14 +85,16 @@ class Strategy(Protocol):
         """True when the proof is right; a challenge of None means outside any transaction."""
 
 
-class _Base:
+class _Base(ABC):
+    """Defaults shared by the strategies; each one says how its proof is checked."""
+
     type: FactorType
     sends = False
 
+    @abstractmethod
     def verify(
         self, env: StepUpEnv, row: FactorRow, challenge: Challenge | None, proof: ProofIn
-    ) -> bool:
-        raise NotImplementedError
+    ) -> bool: ...
 
     def prompt(self, env: StepUpEnv, row: FactorRow, challenge: Challenge) -> dict[str, Any]:
         return {}
