@@ -96,24 +96,37 @@ def screen_command(
             _show(name, found, as_json)
             return
         assert file is not None
+        try:
+            raw = file.read_bytes()
+        except OSError as exc:
+            fail(f"{file}: {exc.strerror}")
+        names = raw.split(b"\n")
+        if names and names[-1] == b"":
+            names.pop()  # the newline that ends the file opens no line
+        if len(names) > MAX_BATCH_NAMES:
+            fail(f"more than {MAX_BATCH_NAMES} names in one file")
         failed = 0
-        with file.open(encoding="utf-8", errors="strict") as lines:
-            for number, line in enumerate(lines, 1):
-                if number > MAX_BATCH_NAMES:
-                    fail(f"more than {MAX_BATCH_NAMES} names in one file")
-                text = line.rstrip("\r\n")
-                try:
-                    found = [candidate_json(x) for x in index.screen(text, **options)]  # type: ignore[arg-type]
-                except DomainError as exc:
-                    failed += 1
-                    console.print(f"line {number}: {exc.message}", highlight=False)
-                    found = []
+        for number, line in enumerate(names, 1):
+            try:
+                text = line.decode("utf-8").rstrip("\r")
+                found = [candidate_json(x) for x in index.screen(text, **options)]  # type: ignore[arg-type]
+            except (DomainError, UnicodeDecodeError) as exc:
+                # One output line per input line, always: a refused line says so instead of
+                # "[]", which would read as screened with no hit.
+                failed += 1
+                code, message = (
+                    (exc.code, exc.message)
+                    if isinstance(exc, DomainError)
+                    else ("input.bad_encoding", "not UTF-8 text")
+                )
+                console.print(f"line {number}: {message}", highlight=False)
                 if as_json:
+                    error = {"line": number, "error": {"code": code, "message": message}}
                     out.print(
-                        json.dumps(found, ensure_ascii=False), highlight=False, soft_wrap=True
+                        json.dumps(error, ensure_ascii=False), highlight=False, soft_wrap=True
                     )
-                else:
-                    _show(text, found, False)
+                continue
+            _show(text, found, as_json)
         if failed:
             raise typer.Exit(1)
 

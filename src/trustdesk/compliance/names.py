@@ -156,6 +156,9 @@ def normalize_name(raw: object, *, field: str = "name") -> NormalizedName:
             f"the name is {len(raw)} characters long; at most {MAX_NAME_LENGTH} are screened",
             field=field,
         )
+    # An escape sequence would otherwise split a listed name into tokens that match nothing.
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\t" for ch in raw):
+        raise InvalidInput("control characters are not allowed in a name", field=field)
     kept = [(t, a) for t, a in scripted_tokens(raw) if t not in _DROPPED]
     if not kept:
         raise InvalidInput(

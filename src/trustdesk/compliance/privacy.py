@@ -291,6 +291,8 @@ class PrivacyDesk:
             erased.append("step_up_factors")
         if self.store.delete_behaviour(account_id):
             erased.append("risk_history")
+        if pii is None and kyc is None and not erased and not holds:
+            raise NotFound(f"nothing is held about account {account_id}", field="account_id")
         if kyc is not None and kyc_hold is not None and kyc.retain_until is None:
             self.kyc.save(replace(kyc, retain_until=kyc_hold.until))
         report = ErasureReport(account_id, erased, holds)

@@ -118,7 +118,21 @@ def test_screen_one_name_and_a_batch(cli: Cli, tmp_path: Path) -> None:
     batch = cli("screen", "--file", str(names), "--json")
     assert batch.exit_code == 1  # the empty line is an error, reported and skipped
     lines = [json.loads(x) for x in batch.stdout.splitlines()]
-    assert [[c["entry_id"] for c in x][:1] for x in lines] == [["25308"], [], [], ["306"]]
+    assert [c["entry_id"] for c in lines[0]][:1] == ["25308"]
+    assert lines[1] == []  # screened, no candidate
+    assert lines[2]["line"] == 3 and lines[2]["error"]["code"] == "input.invalid"  # refused
+    assert [c["entry_id"] for c in lines[3]][:1] == ["306"]
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"Xiaobing Yan\r\n\xff\xfeabc\r\nUsama\x1b[31mBIN LADIN\r\n")
+    mixed = cli("screen", "--file", str(bad), "--json")
+    assert mixed.exit_code == 1 and "Traceback" not in mixed.output
+    out = [json.loads(x) for x in mixed.stdout.splitlines()]
+    assert out[0][0]["entry_id"] == "25308"
+    assert out[1] == {
+        "line": 2,
+        "error": {"code": "input.bad_encoding", "message": "not UTF-8 text"},
+    }
+    assert out[2]["error"]["message"] == "control characters are not allowed in a name"
     assert "line 3:" in batch.stderr
     assert cli("screen").exit_code == 2
 
