@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
@@ -48,6 +50,18 @@ async def _assessor(
     return await run_in_threadpool(_authorize, get_container(request), authorization)
 
 
+def _writer_limiter(request: Request, container: Container) -> anyio.CapacityLimiter | None:
+    """On SQLite one writer at a time holds the file's lock, so more threads per worker only
+    queue on it while holding the GIL the lock holder needs; they wait in the event loop
+    instead. PostgreSQL writers run side by side: the shared thread pool."""
+    if container.engine.dialect.name != "sqlite":
+        return None
+    limiter: anyio.CapacityLimiter | None = getattr(request.app.state, "writer_limiter", None)
+    if limiter is None:
+        limiter = request.app.state.writer_limiter = anyio.CapacityLimiter(1)
+    return limiter
+
+
 @router.post("", response_model=AssessmentOut, responses=_PROBLEMS)  # type: ignore[arg-type]
 async def create_assessment(
     body: AssessmentIn,
@@ -57,8 +71,12 @@ async def create_assessment(
 ) -> AssessmentOut:
     """Decide on one transaction: allow, challenge (standard|strong), review or block."""
     container = get_container(request)
-    assessment = await run_in_threadpool(
-        container.assess, body, principal.actor, request.state.request_id
+    assessment = await anyio.to_thread.run_sync(
+        container.assess,
+        body,
+        principal.actor,
+        request.state.request_id,
+        limiter=_writer_limiter(request, container),
     )
     response.status_code = 200 if assessment.replayed else 201
     response.headers["Location"] = f"/v1/assessments/{assessment.id}"
