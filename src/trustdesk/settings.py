@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     vapid_subject: str = "mailto:security@localhost"
     push_allow_insecure: bool = False  # plain-http push endpoints, for local tests only
 
+    # --- bot diagnostics ---
+    # JSON-RPC endpoint of an EVM node for transaction diagnostics. Secret: provider URLs
+    # carry API keys in the path; only scheme://host is ever shown.
+    eth_rpc_url: SecretStr | None = None
+
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:
         pepper = self.hash_pepper.get_secret_value()

@@ -8,6 +8,7 @@ import typer
 
 from trustdesk.cli import apikeys, audit, compliance, db, demo, factors, lists, sanctions
 from trustdesk.cli.assess import assess_command
+from trustdesk.cli.diagnose import diagnose_command
 
 app = typer.Typer(
     help="trustdesk: transaction decisions, lists and audit for self-custody wallets.",
@@ -22,6 +23,7 @@ app.add_typer(factors.app, name="factors")
 app.add_typer(factors.stepup_app, name="stepup")
 app.command("assess")(assess_command)
 app.command("demo")(demo.demo_command)
+app.command("diagnose")(diagnose_command)
 app.add_typer(sanctions.app, name="sanctions")
 app.command("screen")(sanctions.screen_command)
 app.add_typer(compliance.kyc_app, name="kyc")
