@@ -45,6 +45,11 @@ from trustdesk.risk.schemas import AssessmentIn
 from trustdesk.risk.service import RiskPorts, assess_transaction
 from trustdesk.risk.store import SqlAssessmentStore, SqlVelocity
 from trustdesk.settings import Settings
+from trustdesk.support.env import NewTicketHook
+from trustdesk.support.files import AttachmentLimits
+from trustdesk.support.model import InboundMessage, IntakeResult
+from trustdesk.support.service import SupportDesk
+from trustdesk.support.wiring import run_intake, support_desk
 
 T = TypeVar("T")
 
@@ -61,6 +66,8 @@ class Container:
     router: ChannelRouter
     vapid: VapidSigner | None
     screener: Screener
+    # Routing plugs in here: called with each new ticket (see support.env.NewTicketHook).
+    on_new_ticket: NewTicketHook | None = None
 
     @property
     def pepper(self) -> bytes:
@@ -133,6 +140,25 @@ class Container:
     def reading(self) -> Iterator[Session]:
         with self.uow.read() as session:
             yield session
+
+    def support(self, session: Session, actor: str, request_id: str | None = None) -> SupportDesk:
+        s = self.settings
+        return support_desk(
+            session,
+            audit=self.audit_log(session),
+            clock=self.clock,
+            attachments_dir=s.attachments_dir,
+            limits=AttachmentLimits(s.attachment_max_bytes, s.attachment_max_files),
+            actor=actor,
+            request_id=request_id,
+            on_new_ticket=self.on_new_ticket,
+        )
+
+    def support_intake(
+        self, msg: InboundMessage, actor: str = "system:intake", request_id: str | None = None
+    ) -> IntakeResult:
+        """One inbound message from any channel, in a transaction of its own, idempotent."""
+        return run_intake(self.uow, lambda session: self.support(session, actor, request_id), msg)
 
     def assess(self, body: AssessmentIn, actor: str, request_id: str | None = None) -> Assessment:
         """One assessment, one transaction: decision, history and audit entry, or nothing."""

@@ -66,6 +66,12 @@ class Settings(BaseSettings):
     # carry API keys in the path; only scheme://host is ever shown.
     eth_rpc_url: SecretStr | None = None
 
+    # --- support ---
+    # Ticket attachments, stored content-addressed (by SHA-256) under this directory.
+    attachments_dir: Path = Path("attachments")
+    attachment_max_bytes: int = 10 * 1024 * 1024  # per file
+    attachment_max_files: int = 5  # per message
+
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:
         pepper = self.hash_pepper.get_secret_value()

@@ -29,6 +29,11 @@ SCOPES = frozenset(
         "screen",
         "kyc:read",
         "kyc:write",
+        "kb:read",
+        "kb:write",
+        "support:read",
+        "support:write",
+        "support:chat",
         "admin",
     }
 )

@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from trustdesk.cli import apikeys, audit, compliance, db, demo, factors, lists, sanctions
+from trustdesk.cli import apikeys, audit, compliance, db, demo, factors, kb, lists, sanctions
+from trustdesk.cli import support as support_cli
 from trustdesk.cli.assess import assess_command
 from trustdesk.cli.diagnose import diagnose_command
 
@@ -29,6 +30,10 @@ app.command("screen")(sanctions.screen_command)
 app.add_typer(compliance.kyc_app, name="kyc")
 app.add_typer(compliance.packs_app, name="packs")
 app.add_typer(compliance.privacy_app, name="privacy")
+app.add_typer(kb.app, name="kb")
+app.add_typer(kb.phishing_app, name="phishing")
+app.add_typer(support_cli.tickets_app, name="tickets")
+app.add_typer(support_cli.customers_app, name="customers")
 
 
 @app.command("serve")

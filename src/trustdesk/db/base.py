@@ -25,6 +25,9 @@ MODEL_MODULES: tuple[str, ...] = (
     "trustdesk.compliance.store",
     "trustdesk.compliance.kyc_store",
     "trustdesk.compliance.privacy_store",
+    "trustdesk.support.rows",
+    "trustdesk.bot.phishing_store",
+    "trustdesk.bot.kb_store",
 )
 
 

@@ -21,6 +21,8 @@ class SubjectKind(StrEnum):
     IP = "ip"
     CIDR = "cidr"
     ACCOUNT = "account"
+    # A host name (phishing sites), stored in its ASCII form: see ``subjects.normalize_domain``.
+    DOMAIN = "domain"
 
 
 # Categories are open-ended strings (a compliance team adds its own); these are the ones we ship.

@@ -184,6 +184,17 @@ class SqlListStore:
         rows = self._session.scalars(select(ListEntryRow).where(ListEntryRow.source == source))
         return [_to_entry(row) for row in rows]
 
+    def entries_of_kind(self, kind: SubjectKind, now: datetime) -> list[ListEntry]:
+        """Every active global entry of one kind (domains: the phishing checker loads them)."""
+        rows = self._session.scalars(
+            select(ListEntryRow).where(
+                ListEntryRow.kind == kind.value,
+                ListEntryRow.account_id == "",
+                or_(ListEntryRow.expires_at.is_(None), ListEntryRow.expires_at > now),
+            )
+        )
+        return [_to_entry(row) for row in rows]
+
     def add_many(self, entries: Sequence[ListEntry]) -> int:
         if entries:
             self._session.execute(insert(ListEntryRow), [_to_row(e) for e in entries])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+import re
+import unicodedata
 from collections.abc import Sequence
 
 from trustdesk.chains.addresses import detect_address, supported_families
@@ -32,6 +34,56 @@ def normalize_cidr(raw: str) -> str:
         raise InvalidInput(
             f"not a CIDR range: {raw!r}", field="value", code="lists.invalid_cidr"
         ) from None
+
+
+_LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
+_DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})  # IDNA's other full stops
+# str.lower() turns Cherokee capitals into the small letters of Unicode 8; UTS #46 (and
+# browsers) map the other way, so the small ones go back to capitals.
+_CHEROKEE = str.maketrans(
+    {**{0xAB70 + i: 0x13A0 + i for i in range(80)}, **{0x13F8 + i: 0x13F0 + i for i in range(6)}}
+)
+
+
+def normalize_domain(raw: str) -> str:
+    """A host name as lists store and compare it: lower case, no trailing dot, no leading
+    ``www.``, every non-ASCII label in its ASCII ``xn--`` form, so ``www.MetaMask.io.``,
+    ``ｍｅｔａｍａｓｋ.io`` and ``metamask.io`` are one subject, as are a homograph and its
+    punycode.
+
+    Labels are NFKC-normalized and lower-cased before punycode, as UTS #46 maps them for
+    the characters that matter here; no URL parts (scheme, path, port) are accepted."""
+    host = unicodedata.normalize("NFKC", raw.strip()).translate(_DOTS).lower()
+    host = host.translate(_CHEROKEE).rstrip(".")
+    if not host:
+        raise InvalidInput("domain is empty", field="value", code="lists.empty_value")
+    labels = [_ascii_label(label, raw) for label in host.split(".")]
+    domain = ".".join(labels)
+    tld = labels[-1]
+    if len(domain) > 253 or len(labels) < 2 or len(tld) < 2 or not any(map(str.isalpha, tld)):
+        raise InvalidInput(
+            f"not a domain name: {raw!r} (needs two or more labels, a top-level domain "
+            "with letters, at most 253 characters)",
+            field="value",
+            code="lists.invalid_domain",
+        )
+    return domain[4:] if labels[0] == "www" and len(labels) > 2 else domain
+
+
+def _ascii_label(label: str, raw: str) -> str:
+    if not label.isascii():
+        try:
+            label = "xn--" + label.encode("punycode").decode("ascii")
+        except UnicodeError:
+            label = ""  # refused just below, with the whole name
+    if not _LABEL.fullmatch(label):
+        raise InvalidInput(
+            f"not a domain name: {raw!r} (label {label!r} is empty, too long or has "
+            "characters a host name cannot have)",
+            field="value",
+            code="lists.invalid_domain",
+        )
+    return label
 
 
 def normalize_token(raw: str) -> str:
@@ -86,6 +138,8 @@ def normalize_subject(
         return None, normalize_ip(raw)
     if kind is SubjectKind.CIDR:
         return None, normalize_cidr(raw)
+    if kind is SubjectKind.DOMAIN:
+        return None, normalize_domain(raw)
     return None, normalize_token(raw)
 
 

@@ -13,7 +13,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trustdesk import __version__
 from trustdesk.bootstrap import Container
-from trustdesk.web import assessments, compliance, errors, screenings, stepup
+from trustdesk.web import assessments, compliance, errors, kb, screenings, stepup
+from trustdesk.web import support as support_api
 from trustdesk.web.errors import loggable
 
 log = structlog.get_logger("trustdesk.web")
@@ -31,6 +32,8 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(stepup.router)
     app.include_router(screenings.router)
     app.include_router(compliance.router)
+    app.include_router(kb.router)
+    app.include_router(support_api.router)
     # Added first, so it runs inside the request context (the request id is set).
     app.add_middleware(BodyLimit, limit=container.settings.max_request_bytes)
     app.add_middleware(RequestContext)
