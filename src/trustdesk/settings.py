@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from trustdesk.auth.secretbox import DEV_KEYRING_SPEC
 from trustdesk.auth.tokens import DEV_SIGNING_SEED
+from trustdesk.support.mail.endpoint import parse_host_port
 
 DEFAULT_POLICY = Path(__file__).parent / "policies" / "default.toml"
 DEV_PEPPER = "dev-only-pepper"
@@ -71,6 +72,39 @@ class Settings(BaseSettings):
     attachments_dir: Path = Path("attachments")
     attachment_max_bytes: int = 10 * 1024 * 1024  # per file
     attachment_max_files: int = 5  # per message
+
+    # --- support mail (in: SMTP listener and/or IMAP polling; out: the smtp_* settings) ---
+    # "HOST:PORT" for the inbound SMTP listener `trustdesk serve` runs; unset: none.
+    smtp_listen: str | None = None
+    # Largest inbound mail: the listener refuses more (552), other paths quarantine it.
+    mail_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    mail_desk_address: str = "support@localhost"  # From of replies; its domain names them
+    imap_host: str | None = None
+    imap_port: int | None = Field(default=None, ge=1, le=65535)  # default 993 (tls) / 143
+    imap_user: str | None = None
+    imap_password: SecretStr | None = None
+    imap_security: Literal["tls", "starttls", "none"] = "tls"  # "none": local tests only
+    imap_folder: str = "INBOX"
+    imap_poll_seconds: float = Field(default=60.0, gt=0)
+
+    @field_validator("smtp_listen")
+    @classmethod
+    def _listen_address(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            parse_host_port(value)
+        except ValueError as exc:
+            raise ValueError(f"TRUSTDESK_SMTP_LISTEN: {exc}") from None
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _refuse_plain_imap_in_prod(self) -> Settings:
+        if self.env == "prod" and self.imap_host and self.imap_security == "none":
+            raise ValueError(
+                "TRUSTDESK_IMAP_SECURITY=none sends the password in clear; not in prod"
+            )
+        return self
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from trustdesk.cli import apikeys, audit, compliance, db, demo, factors, kb, lists, sanctions
+from trustdesk.cli import mail as mail_cli
 from trustdesk.cli import support as support_cli
 from trustdesk.cli.assess import assess_command
 from trustdesk.cli.diagnose import diagnose_command
@@ -32,6 +33,7 @@ app.add_typer(compliance.packs_app, name="packs")
 app.add_typer(compliance.privacy_app, name="privacy")
 app.add_typer(kb.app, name="kb")
 app.add_typer(kb.phishing_app, name="phishing")
+app.add_typer(mail_cli.app, name="mail")
 app.add_typer(support_cli.tickets_app, name="tickets")
 app.add_typer(support_cli.customers_app, name="customers")
 

@@ -26,6 +26,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "trustdesk.compliance.kyc_store",
     "trustdesk.compliance.privacy_store",
     "trustdesk.support.rows",
+    "trustdesk.support.mail.store",
     "trustdesk.bot.phishing_store",
     "trustdesk.bot.kb_store",
 )

@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from trustdesk import __version__
 from trustdesk.bootstrap import Container
 from trustdesk.web import assessments, compliance, errors, kb, screenings, stepup
+from trustdesk.web import mail as mail_api
 from trustdesk.web import support as support_api
 from trustdesk.web.errors import loggable
 
@@ -33,6 +34,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(screenings.router)
     app.include_router(compliance.router)
     app.include_router(kb.router)
+    app.include_router(mail_api.router)
     app.include_router(support_api.router)
     # Added first, so it runs inside the request context (the request id is set).
     app.add_middleware(BodyLimit, limit=container.settings.max_request_bytes)
