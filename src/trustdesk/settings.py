@@ -67,6 +67,13 @@ class Settings(BaseSettings):
     # carry API keys in the path; only scheme://host is ever shown.
     eth_rpc_url: SecretStr | None = None
 
+    # --- bot intents ---
+    # Versioned intent models (`trustdesk bot train` writes, the bot loads the newest).
+    bot_model_dir: Path = Path("bot-models")
+    bot_model_version: str | None = None  # pin one version instead of the newest
+    # Banking77 (train.csv, test.csv) for `trustdesk bot train` without --data.
+    bot_data_dir: Path = Path("../shared/data/banking77")
+
     # --- support ---
     # Ticket attachments, stored content-addressed (by SHA-256) under this directory.
     attachments_dir: Path = Path("attachments")

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from trustdesk.cli import bot as bot_cli
 from trustdesk.cli import apikeys, audit, compliance, db, demo, factors, kb, lists, sanctions
 from trustdesk.cli import mail as mail_cli
 from trustdesk.cli import support as support_cli
@@ -31,6 +32,7 @@ app.command("screen")(sanctions.screen_command)
 app.add_typer(compliance.kyc_app, name="kyc")
 app.add_typer(compliance.packs_app, name="packs")
 app.add_typer(compliance.privacy_app, name="privacy")
+app.add_typer(bot_cli.app, name="bot")
 app.add_typer(kb.app, name="kb")
 app.add_typer(kb.phishing_app, name="phishing")
 app.add_typer(mail_cli.app, name="mail")
