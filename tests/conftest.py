@@ -27,6 +27,15 @@ SHARED_DATA = Path(
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_local_bot_model(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A model trained in the working copy (./bot-models) must not make the bot answer in
+    tests that did not ask for it: they see an empty folder unless they name one."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TRUSTDESK_BOT_MODEL_DIR", str(tmp_path_factory.mktemp("no-bot-model")))
+        yield
+
+
 def need(condition: bool, reason: str) -> None:
     """Skip for a missing external part; in CI a missing part is a failure."""
     if condition:

@@ -8,11 +8,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import SecretStr
 from sqlalchemy import Engine
@@ -29,7 +30,7 @@ from trustdesk.auth.webpush import VapidSigner
 from trustdesk.compliance.packs import default_packs
 from trustdesk.compliance.screener import Screener
 from trustdesk.compliance.store import SqlSanctionsStore
-from trustdesk.core.clock import Clock, SystemClock
+from trustdesk.core.clock import Clock, FixedClock, SystemClock
 from trustdesk.core.errors import DomainError
 from trustdesk.db.engine import UnitOfWork, make_engine
 from trustdesk.lists.store import SqlListStore
@@ -45,11 +46,19 @@ from trustdesk.risk.schemas import AssessmentIn
 from trustdesk.risk.service import RiskPorts, assess_transaction
 from trustdesk.risk.store import SqlAssessmentStore, SqlVelocity
 from trustdesk.settings import Settings
+from trustdesk.support.desk_config import DEFAULT_PATH as DEFAULT_DESK
+from trustdesk.support.desk_config import DeskConfig, default_desk_config, load_desk_config
 from trustdesk.support.env import NewTicketHook
 from trustdesk.support.files import AttachmentLimits
-from trustdesk.support.model import InboundMessage, IntakeResult
+from trustdesk.support.macros import Macro, default_macros
+from trustdesk.support.model import InboundMessage, IntakeResult, Tier
 from trustdesk.support.service import SupportDesk
-from trustdesk.support.wiring import run_intake, support_desk
+from trustdesk.support.sweep import SweepReport
+from trustdesk.support.wiring import run_intake, run_sweep, support_desk
+
+if TYPE_CHECKING:
+    from trustdesk.bot.desk_bot import BotDesk, BotRun, BotRuntime
+    from trustdesk.bot.desk_bot import SweepReport as BotSweepReport
 
 T = TypeVar("T")
 
@@ -66,8 +75,14 @@ class Container:
     router: ChannelRouter
     vapid: VapidSigner | None
     screener: Screener
-    # Routing plugs in here: called with each new ticket (see support.env.NewTicketHook).
+    # A custom router for new tickets (see support.env.NewTicketHook); it replaces the desk's
+    # rules for new tickets. None: the desk routes them (desk_config).
     on_new_ticket: NewTicketHook | None = None
+    # The support desk's rules (routing, tiers, SLA) and the shipped macros.
+    desk_config: DeskConfig | None = None
+    macros: Mapping[str, Macro] | None = None
+    # The bot's model, knowledge-base and phishing caches: built on first use (bot_desk).
+    bot_runtime: BotRuntime | None = None
 
     @property
     def pepper(self) -> bytes:
@@ -141,17 +156,36 @@ class Container:
         with self.uow.read() as session:
             yield session
 
-    def support(self, session: Session, actor: str, request_id: str | None = None) -> SupportDesk:
+    def support(
+        self,
+        session: Session,
+        actor: str,
+        request_id: str | None = None,
+        *,
+        clock: Clock | None = None,
+    ) -> SupportDesk:
         s = self.settings
         return support_desk(
             session,
             audit=self.audit_log(session),
-            clock=self.clock,
+            clock=clock or self.clock,
             attachments_dir=s.attachments_dir,
             limits=AttachmentLimits(s.attachment_max_bytes, s.attachment_max_files),
             actor=actor,
             request_id=request_id,
             on_new_ticket=self.on_new_ticket,
+            desk_config=self.desk_config,
+            macros=self.macros,
+        )
+
+    def support_sweep(self, at: datetime | None = None) -> SweepReport:
+        """SLA warnings, breaches and escalations, silent assignees' tickets moved on, and
+        backlogs drained, as of ``at`` (default: now). Run it every minute from ``serve``;
+        running it twice at one instant changes nothing the second time."""
+        now = at or self.clock.now()
+        clock = FixedClock(now)
+        return run_sweep(
+            self.uow, lambda session: self.support(session, "system:sla", clock=clock), now
         )
 
     def support_intake(
@@ -159,6 +193,42 @@ class Container:
     ) -> IntakeResult:
         """One inbound message from any channel, in a transaction of its own, idempotent."""
         return run_intake(self.uow, lambda session: self.support(session, actor, request_id), msg)
+
+    def bot_desk(self) -> BotDesk:
+        """The bot tier: the intent model (loaded on first use), caches and the chain node."""
+        from trustdesk.bot.desk_bot import ACTOR, BotDesk, BotRuntime
+
+        if self.bot_runtime is None:
+            s = self.settings
+            url = s.eth_rpc_url.get_secret_value() if s.eth_rpc_url else None
+            self.bot_runtime = BotRuntime(s.bot_model_dir, s.bot_model_version, url or None)
+        return BotDesk(self.uow, lambda session: self.support(session, ACTOR), self.bot_runtime)
+
+    def run_bot(self, ticket_id: str, message_id: str) -> BotRun | None:
+        """The bot's answer or hand-off for a customer message on a bot-tier ticket; call it
+        after the intake transaction committed. Idempotent per message (a second call posts
+        nothing and returns the first run, ``duplicate`` set); None: nothing for the bot."""
+        from trustdesk.bot.desk_bot import run_bot
+
+        return run_bot(self.bot_desk(), ticket_id, message_id)
+
+    def warm_up_bot(self) -> bool:
+        """Load the language detector and the intent model now rather than on the first
+        message (seconds); False when no model is trained yet (the bot then waits)."""
+        from trustdesk.bot.language import warm_up
+
+        warm_up()
+        try:
+            self.bot_desk().runtime.model()
+        except DomainError:
+            return False
+        return True
+
+    def bot_sweep(self) -> BotSweepReport:
+        """Run the bot on every bot-tier ticket with an unanswered customer message."""
+        from trustdesk.bot.desk_bot import sweep
+
+        return sweep(self.bot_desk())
 
     def assess(self, body: AssessmentIn, actor: str, request_id: str | None = None) -> Assessment:
         """One assessment, one transaction: decision, history and audit entry, or nothing."""
@@ -201,7 +271,26 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
         if vapid_pem
         else None,
         screener=Screener(),
+        desk_config=load_desk(settings.support_config),
+        macros=default_macros().macros,
     )
+
+
+def load_desk(path: Path) -> DeskConfig:
+    """The desk configuration; its queues must be ticket tiers."""
+    try:
+        same = path.resolve() == DEFAULT_DESK
+        config = default_desk_config() if same else load_desk_config(path)
+    except DomainError as exc:
+        raise ConfigError(f"TRUSTDESK_SUPPORT_CONFIG: {exc.message}") from None
+    tiers = {t.value for t in Tier}
+    unknown = sorted(set(config.queues) - tiers)
+    if unknown:
+        raise ConfigError(
+            f"TRUSTDESK_SUPPORT_CONFIG: queues {', '.join(unknown)} are not ticket tiers "
+            f"({', '.join(sorted(tiers))})"
+        )
+    return config
 
 
 class ConfigError(DomainError):

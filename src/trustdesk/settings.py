@@ -10,9 +10,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from trustdesk.auth.secretbox import DEV_KEYRING_SPEC
 from trustdesk.auth.tokens import DEV_SIGNING_SEED
+from trustdesk.support.channels.telegram import parse_secrets
 from trustdesk.support.mail.endpoint import parse_host_port
 
 DEFAULT_POLICY = Path(__file__).parent / "policies" / "default.toml"
+DEFAULT_SUPPORT_CONFIG = Path(__file__).parent / "policies" / "support.toml"
 DEV_PEPPER = "dev-only-pepper"
 # Dev/test only, refused in prod: key ring for factor secrets and the step-up signing seed.
 DEV_SECRET_KEYS = DEV_KEYRING_SPEC
@@ -79,6 +81,8 @@ class Settings(BaseSettings):
     attachments_dir: Path = Path("attachments")
     attachment_max_bytes: int = 10 * 1024 * 1024  # per file
     attachment_max_files: int = 5  # per message
+    # The support desk: teams, business hours, queues (tiers), SLA targets, routing rules.
+    support_config: Path = DEFAULT_SUPPORT_CONFIG
 
     # --- support mail (in: SMTP listener and/or IMAP polling; out: the smtp_* settings) ---
     # "HOST:PORT" for the inbound SMTP listener `trustdesk serve` runs; unset: none.
@@ -93,6 +97,29 @@ class Settings(BaseSettings):
     imap_security: Literal["tls", "starttls", "none"] = "tls"  # "none": local tests only
     imap_folder: str = "INBOX"
     imap_poll_seconds: float = Field(default=60.0, gt=0)
+    # Mail out: agents' and the bot's public replies on e-mail and web-form tickets go out
+    # through the smtp_* relay (support.channels.outbox), polled this often; replies older
+    # than the max age when first seen are never mailed (so enabling it mails no history).
+    mail_outbox_poll_seconds: float = Field(default=5.0, gt=0)
+    mail_outbox_max_age_hours: float = Field(default=168.0, gt=0)
+
+    # --- support channels: Telegram webhook, web form ---
+    # The webhook's X-Telegram-Bot-Api-Secret-Token: one secret for every bot name, or
+    # "botname:secret,other_bot:secret2" per bot. Unset: every update is refused (401).
+    telegram_webhook_secret: SecretStr | None = None
+    # Web form submissions per client IP per hour (counted in auth_rate_counters).
+    webform_max_per_hour: int = Field(default=20, ge=1)
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        try:
+            parse_secrets(value.get_secret_value())
+        except ValueError as exc:
+            raise ValueError(f"TRUSTDESK_TELEGRAM_WEBHOOK_SECRET: {exc}") from None
+        return value
 
     @field_validator("smtp_listen")
     @classmethod

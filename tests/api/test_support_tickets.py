@@ -73,18 +73,23 @@ def test_open_list_and_show(api: SupportApi) -> None:
         "language": "id",
         "region": None,
         "channel": "api",
-        "tier": "bot",
+        # The shipped rules send on-chain problems in a known language to the blockchain
+        # desk; its SLA runs on the EMEA calendar (Berlin), and this is a Sunday.
+        "tier": "blockchain",
+        "team": None,
         "status": "new",
         "allowed_status": ["bot", "waiting_agent", "waiting_customer", "resolved"],
         "assignee": None,
+        "assigned_at": None,
         "tags": ["vip"],
         "created_at": "2026-03-01T09:00:00+00:00",
         "first_response_at": None,
         "csat": None,
-        "first_response_due_at": None,
-        "resolution_due_at": None,
+        # high: first response 1 h, resolution 1 business day (9 h) from Monday 09:00 CET.
+        "first_response_due_at": "2026-03-02T09:00:00+00:00",
+        "resolution_due_at": "2026-03-02T17:00:00+00:00",
         "sla_paused_at": None,
-        "sla_paused_total_s": None,
+        "sla_paused_total_s": 0,
     }
     assert {k: data[k] for k in expected} == expected
     assert data["token"] == f"[#{data['id']}]"

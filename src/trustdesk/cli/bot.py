@@ -1,4 +1,5 @@
-"""trustdesk bot train | eval | ask: the bot's intent model, from data to answers."""
+"""trustdesk bot train | eval | ask | reply | sweep: the bot's intent model, from data to
+answers, and the bot tier of the support desk."""
 
 from __future__ import annotations
 
@@ -11,15 +12,23 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
+from trustdesk.bootstrap import build_container
+from trustdesk.bot.desk_bot import BotRuntime, Knowledge
 from trustdesk.bot.intent_service import build_intent_model, card_summary, evaluate_file
 from trustdesk.bot.intent_training import CONFIGS, with_target
 from trustdesk.bot.intents import IntentModel
+from trustdesk.bot.kb import KnowledgeBase
 from trustdesk.bot.language import detect_language
-from trustdesk.cli._context import console, fail, out
+from trustdesk.bot.phishing import PhishingChecker
+from trustdesk.bot.responder import Conversation, Reply, respond
+from trustdesk.cli._context import console, container, fail, out
 from trustdesk.core.errors import DomainError
+from trustdesk.db.migrate import SchemaNotReady, require_current_schema
 from trustdesk.settings import Settings
 
-app = typer.Typer(help="The support bot's intent model: train, evaluate, try a message.")
+app = typer.Typer(
+    help="The support bot: train and evaluate its intent model, try a message, sweep tickets."
+)
 app.info.no_args_is_help = True
 
 
@@ -146,3 +155,85 @@ def ask(
         _echo_json(result)
         return
     out.print(" ".join(f"{k}={v}" for k, v in result.items()))
+
+
+@app.command("reply")
+def reply_command(
+    text: Annotated[str, typer.Argument(help="a customer message")],
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="the customer's language (default: detected)")
+    ] = None,
+    chain: Annotated[
+        str | None, typer.Option(help="the chain when the message names none (e.g. ethereum)")
+    ] = None,
+    rpc: Annotated[
+        str | None, typer.Option(help="JSON-RPC URL of an EVM node; default TRUSTDESK_ETH_RPC_URL")
+    ] = None,
+    model_dir: ModelDirOption = None,
+    version: VersionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """What the bot answers to one message, or where it hands it off: language, intent,
+    confidence, the answer (or the hand-off queue and notice) and any chain diagnosis."""
+    settings = _settings()
+    url = rpc or (settings.eth_rpc_url.get_secret_value() if settings.eth_rpc_url else None)
+    runtime = BotRuntime(
+        model_dir or settings.bot_model_dir, version or settings.bot_model_version, url or None
+    )
+    try:
+        runtime.model()
+        knowledge = _knowledge(settings, runtime)
+        with runtime.ports(knowledge) as ports:
+            reply = respond(text, ports, Conversation(chain=chain), language=lang)
+    except DomainError as exc:
+        raise fail(f"{exc.message} [{exc.code}]") from None
+    if as_json:
+        _echo_json(reply.to_dict())
+        return
+    _print_reply(reply)
+
+
+def _knowledge(settings: Settings, runtime: BotRuntime) -> Knowledge:
+    """Articles and phishing lists from the database; the shipped articles alone (said on
+    stderr) where it has no current schema, so a model can be tried before a desk is set up."""
+    c = build_container(settings)
+    try:
+        require_current_schema(c.engine)
+        with c.reading() as session:
+            return runtime.knowledge(session, c.clock.now)
+    except SchemaNotReady as exc:
+        console.print(f"note: {exc.message}; using the shipped articles and no phishing lists")
+        return Knowledge(KnowledgeBase.load(), PhishingChecker())
+    finally:
+        c.close()
+
+
+def _print_reply(reply: Reply) -> None:
+    out.print(
+        f"language={reply.language} intent={reply.intent} confidence={reply.confidence:.4f}",
+        highlight=False,
+    )
+    if reply.handoff is not None:
+        out.print(f"handoff={reply.handoff.queue} ({reply.handoff.reason})", highlight=False)
+    if reply.diagnosis is not None:
+        out.print(f"findings={','.join(reply.findings)}", highlight=False)
+    out.print(reply.answer, highlight=False, soft_wrap=True)
+
+
+@app.command("sweep")
+def sweep_command(as_json: JsonOption = False) -> None:
+    """Run the bot on every bot-tier ticket whose latest customer message it has not
+    answered (mail that came while it was down). Exit 1 when a ticket failed."""
+    with container() as c:
+        report = c.bot_sweep()
+    result = report.to_json()
+    if as_json:
+        _echo_json(result)
+    else:
+        out.print(
+            f"replied {len(result['replied'])}, handed off {len(result['handed_off'])}, "
+            f"failed {len(result['failed'])}",
+            highlight=False,
+        )
+    if report.failed:
+        raise typer.Exit(1)

@@ -9,7 +9,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.table import Table
 
-from trustdesk.cli._context import container, out
+from trustdesk.cli._context import container, fail, out
 from trustdesk.support.model import Visibility
 from trustdesk.support.schemas import customer_json, ticket_json, ticket_view_json
 from trustdesk.support.service import ReplyIn, SupportDesk
@@ -118,11 +118,22 @@ def tickets_show(ticket_id: str, as_json: JsonOption = False) -> None:
 @tickets_app.command("reply")
 def tickets_reply(
     ticket_id: str,
-    text: str,
     agent: Annotated[str, typer.Option(help="the agent's id")],
+    text: Annotated[str | None, typer.Argument(help="the reply; omit it with --macro")] = None,
     note: Annotated[bool, typer.Option("--note", help="an internal note, not sent")] = False,
+    macro: Annotated[
+        str | None, typer.Option(help="send this macro, in the ticket's language")
+    ] = None,
+    value: Annotated[
+        list[str] | None, typer.Option(help="a macro placeholder: name=value (repeat)")
+    ] = None,
 ) -> None:
-    """Reply to the customer (or add an internal note with --note)."""
+    """Reply to the customer (or add an internal note with --note), or send a macro."""
+    if macro is not None:
+        _reply_with_macro(ticket_id, agent, macro, text, note, value or [])
+        return
+    if text is None:
+        raise fail("give the reply text, or --macro NAME")
     given = ReplyIn(
         body=text,
         author_id=agent,
@@ -131,6 +142,27 @@ def tickets_reply(
     ticket, message = _write(lambda d: d.reply(ticket_id, given))
     kind = "note" if note else "reply"
     out.print(f"{kind} {message.id} added to {ticket.id} ({ticket.status.value})", highlight=False)
+
+
+def _reply_with_macro(
+    ticket_id: str, agent: str, macro: str, text: str | None, note: bool, pairs: list[str]
+) -> None:
+    if text is not None or note:
+        fail("--macro sends a public reply of its own: give no text and no --note")
+    values: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, given = pair.partition("=")
+        if not sep or not name.strip():
+            fail(f"--value {pair!r}: write name=value, e.g. tx_hash=0xabc…")
+        values[name.strip()] = given
+    done = _write(lambda d: d.reply_with_macro(ticket_id, macro, agent, values))
+    if done.rendered.choice.notice:
+        out.print(f"note: {done.rendered.choice.notice}", highlight=False)
+    out.print(
+        f"macro {done.rendered.macro_id} ({done.rendered.choice.language}) sent as "
+        f"{done.message.id} on {done.ticket.id} ({done.ticket.status.value})",
+        highlight=False,
+    )
 
 
 @tickets_app.command("status")

@@ -26,9 +26,11 @@ MODEL_MODULES: tuple[str, ...] = (
     "trustdesk.compliance.kyc_store",
     "trustdesk.compliance.privacy_store",
     "trustdesk.support.rows",
+    "trustdesk.support.desk_rows",
     "trustdesk.support.mail.store",
     "trustdesk.bot.phishing_store",
     "trustdesk.bot.kb_store",
+    "trustdesk.bot.desk_bot",
 )
 
 

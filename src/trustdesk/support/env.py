@@ -9,7 +9,8 @@ from typing import Any
 from trustdesk.audit.model import AuditEvent
 from trustdesk.audit.ports import AuditLog
 from trustdesk.core.clock import Clock
-from trustdesk.core.errors import NotFound
+from trustdesk.core.errors import DomainError, NotFound
+from trustdesk.support.desk_ports import DeskSetup
 from trustdesk.support.files import AttachmentLimits
 from trustdesk.support.model import Ticket
 from trustdesk.support.ports import BlobStore, SupportStore
@@ -30,6 +31,14 @@ class SupportEnv:
     actor: str  # "apikey:<id>", "cli", "system:mail", "bot" …
     request_id: str | None = None
     on_new_ticket: NewTicketHook | None = None
+    # Routing, tiers, SLA clocks, the roster and macros (support.desk_routing); None: tickets
+    # stay where they are opened. A custom ``on_new_ticket`` hook replaces routing new tickets.
+    desk: DeskSetup | None = None
+
+    def desk_setup(self) -> DeskSetup:
+        if self.desk is None:
+            raise DeskNotConfigured("this support desk was built without its desk configuration")
+        return self.desk
 
     def record(self, action: str, subject: str, payload: Mapping[str, Any]) -> None:
         """One audit entry: ids, codes, channels and sizes only, never text or addresses."""
@@ -54,3 +63,9 @@ class TicketNotFound(NotFound):
 
 class AttachmentNotFound(NotFound):
     code = "support.attachment_not_found"
+
+
+class DeskNotConfigured(DomainError):
+    code = "support.desk_not_configured"
+    status = 500
+    title = "Configuration error"

@@ -324,6 +324,12 @@ class Ticket:
     resolution_due_at: datetime | None = None
     sla_paused_at: datetime | None = None
     sla_paused_total_s: int | None = None
+    # Kept by routing: the team a rule pinned, when the assignee got it, the last SLA
+    # escalation, and the agent a sweep took it from (a backlog drain skips them).
+    team: str | None = None
+    assigned_at: datetime | None = None
+    last_escalated_at: datetime | None = None
+    reassigned_from: str | None = None
 
     @property
     def token(self) -> str:

@@ -102,6 +102,12 @@ class TicketRow(Base):
     resolution_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     sla_paused_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     sla_paused_total_s: Mapped[int | None] = mapped_column(Integer)
+    # Routing (support.desk_routing): pinned team, assignment time, last SLA escalation, and
+    # the agent a sweep took the ticket from.
+    team: Mapped[str | None] = mapped_column(String(40))
+    assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    reassigned_from: Mapped[str | None] = mapped_column(String(128))
 
 
 class StatusChangeRow(Base):
@@ -186,6 +192,10 @@ def to_ticket(row: TicketRow) -> Ticket:
         resolution_due_at=row.resolution_due_at,
         sla_paused_at=row.sla_paused_at,
         sla_paused_total_s=row.sla_paused_total_s,
+        team=row.team,
+        assigned_at=row.assigned_at,
+        last_escalated_at=row.last_escalated_at,
+        reassigned_from=row.reassigned_from,
     )
 
 
@@ -231,3 +241,26 @@ def to_attachment(row: AttachmentRow) -> Attachment:
         reason=row.reason,
         created_at=row.created_at,
     )
+
+
+class MailOutboxRow(Base):
+    """A public agent or bot reply to be mailed (``support.channels.outbox``): queued, then
+    sent or failed. ``claimed_until``/``claim_token`` lease a row to one dispatcher, so two
+    racing dispatchers never both send it."""
+
+    __tablename__ = "support_mail_outbox"
+    __table_args__ = (Index("ix_support_mail_outbox_due", "state", "next_attempt_at"),)
+
+    message_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("support_messages.id"), primary_key=True
+    )
+    ticket_id: Mapped[str] = mapped_column(String(16), ForeignKey("support_tickets.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16))  # queued | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    claim_token: Mapped[str | None] = mapped_column(String(40))
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    sent_message_id: Mapped[str | None] = mapped_column(String(MAX_KEY + 8))
+    last_error_code: Mapped[str | None] = mapped_column(String(40))

@@ -29,6 +29,7 @@ from trustdesk.support.model import (
     allowed_next,
 )
 from trustdesk.support.service import TicketView
+from trustdesk.support.sla import SlaReading, TimerReading
 from trustdesk.support.tickets import TicketIn
 
 # --- requests ----------------------------------------------------------------------------------
@@ -79,7 +80,7 @@ class TicketCreate(_Strict):
     language: str | None = Field(default=None, max_length=16)
     region: str | None = Field(default=None, max_length=16)
     channel: Channel = Channel.API
-    tier: Tier = Tier.BOT
+    tier: Tier | None = Field(default=None, description="omit: the routing rules decide")
     tags: list[str] = Field(default_factory=list, max_length=20)
     assignee: str | None = Field(default=None, max_length=128)
 
@@ -91,7 +92,7 @@ class TicketCreate(_Strict):
             language=self.language,
             region=self.region,
             channel=self.channel.value,
-            tier=self.tier.value,
+            tier=self.tier.value if self.tier else None,
             tags=self.tags,
             assignee=self.assignee,
         )
@@ -235,6 +236,9 @@ def ticket_json(ticket: Ticket) -> dict[str, Any]:
         "resolution_due_at": iso(ticket.resolution_due_at),
         "sla_paused_at": iso(ticket.sla_paused_at),
         "sla_paused_total_s": ticket.sla_paused_total_s,
+        "team": ticket.team,
+        "assigned_at": iso(ticket.assigned_at),
+        "last_escalated_at": iso(ticket.last_escalated_at),
     }
 
 
@@ -268,5 +272,28 @@ def message_json(message: Message) -> dict[str, Any]:
     }
 
 
+def timer_json(reading: TimerReading) -> dict[str, Any]:
+    return {
+        "due": iso(reading.due),
+        "state": reading.state.value,
+        "remaining_s": int(reading.remaining.total_seconds()),
+        "running": reading.running,
+    }
+
+
+def sla_json(reading: SlaReading | None) -> dict[str, Any] | None:
+    """Each timer's due instant, state (ok, warning, breached), business seconds left
+    (negative: overdue) and whether it runs (not while paused, nor once answered)."""
+    if reading is None:
+        return None
+    return {
+        "first_response": timer_json(reading.first_response),
+        "resolution": timer_json(reading.resolution),
+    }
+
+
 def ticket_view_json(view: TicketView) -> dict[str, Any]:
-    return ticket_json(view.ticket) | {"messages": [message_json(m) for m in view.messages]}
+    return ticket_json(view.ticket) | {
+        "sla": sla_json(view.sla),
+        "messages": [message_json(m) for m in view.messages],
+    }

@@ -12,12 +12,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from trustdesk.core.errors import InvalidInput
-from trustdesk.support import attachments, customers, intake, tickets
+from trustdesk.core.errors import Conflict, InvalidInput
+from trustdesk.support import (
+    agents,
+    attachments,
+    customers,
+    desk_routing,
+    intake,
+    macro_desk,
+    tickets,
+)
+from trustdesk.support.agents import AgentIn
 from trustdesk.support.attachments import Download
 from trustdesk.support.customers import CustomerIn, Found, IdentityIn
+from trustdesk.support.desk_ports import AgentProfile
 from trustdesk.support.env import SupportEnv
 from trustdesk.support.identities import identity_kind
+from trustdesk.support.macro_desk import MacroReply
+from trustdesk.support.macros import Macro
 from trustdesk.support.model import (
     AuthorKind,
     Customer,
@@ -27,14 +39,20 @@ from trustdesk.support.model import (
     InboundMessage,
     IntakeResult,
     Message,
+    Status,
     Ticket,
+    Tier,
     Visibility,
     check_body,
+    check_transition,
+    enum_value,
 )
+from trustdesk.support.sla import SlaReading
 from trustdesk.support.tickets import ReplyIn, TicketIn
 from trustdesk.support.timeline import Timeline, TimelineItem, Window, merge, window
 
 __all__ = [
+    "AgentIn",
     "CustomerIn",
     "CustomerRef",
     "Found",
@@ -66,6 +84,11 @@ class CustomerRef:
 class TicketView:
     ticket: Ticket
     messages: tuple[Message, ...]
+    sla: SlaReading | None = None  # the timers now; None without a desk or a clock
+
+
+class NotWithTheBot(Conflict):
+    code = "support.not_with_bot"
 
 
 @dataclass(frozen=True)
@@ -115,7 +138,7 @@ class SupportDesk:
                 created_at=ticket.created_at,
             )
             tickets.record_message(self.env, ticket, message, attachments=0, quarantined=[])
-        tickets.routed(self.env, ticket)
+        tickets.routed(self.env, ticket, pinned=given.tier is not None)
         return self.ticket(ticket.id)
 
     def ticket(self, ticket_id: str, *, notes: bool = True) -> TicketView:
@@ -123,7 +146,10 @@ class SupportDesk:
         messages = self.env.store.messages(ticket.id)
         if not notes:
             messages = [m for m in messages if m.visibility is Visibility.PUBLIC]
-        return TicketView(ticket, tuple(messages))
+        sla = None
+        if self.env.desk is not None:
+            sla = desk_routing.reading(self.env.desk.config, ticket, self.env.clock.now())
+        return TicketView(ticket, tuple(messages), sla)
 
     def tickets(
         self,
@@ -168,6 +194,49 @@ class SupportDesk:
     def download(self, attachment_id: str) -> Download:
         return attachments.download(self.env, attachment_id)
 
+    def hand_off(self, ticket_id: str, tier: str | None = None) -> Ticket:
+        """The bot gives the ticket to people: to ``tier`` (l1, l2, blockchain, compliance),
+        or where the rules send it now; it is routed, assigned and waits for an agent."""
+        ticket = tickets.find(self.env, ticket_id, lock=True)
+        if ticket.tier is not Tier.BOT:
+            raise NotWithTheBot(
+                f"ticket {ticket.id} is on tier {ticket.tier.value}, not with the bot",
+                field="ticket_id",
+            )
+        check_transition(ticket.status, Status.WAITING_AGENT)
+        target = _tier_or_none(tier)
+        ticket = desk_routing.hand_off(self.env, ticket, target)
+        return tickets.move(self.env, ticket, Status.WAITING_AGENT, "hand_off")
+
+    # --- the roster and macros -------------------------------------------------------------
+
+    def agents(self) -> list[AgentProfile]:
+        return agents.roster(self.env)
+
+    def agent(self, agent_id: str) -> AgentProfile:
+        return agents.find(self.env, agent_id)
+
+    def save_agent(self, agent_id: str, given: AgentIn) -> tuple[AgentProfile, bool]:
+        """Create or replace an agent: (the agent, created?)."""
+        return agents.save(self.env, agent_id, given)
+
+    def set_online(self, agent_id: str, online: bool) -> AgentProfile:
+        return agents.set_online(self.env, agent_id, online)
+
+    def macros(self) -> list[Macro]:
+        return list(macro_desk.catalog(self.env).values())
+
+    def macro(self, macro_id: str) -> Macro:
+        return macro_desk.find(self.env, macro_id)
+
+    def save_macro(self, macro_id: str, title: str, bodies: dict[str, str]) -> Macro:
+        return macro_desk.save(self.env, macro_id, title, bodies)
+
+    def reply_with_macro(
+        self, ticket_id: str, macro_id: str, author: str, values: dict[str, str] | None = None
+    ) -> MacroReply:
+        return macro_desk.reply(self.env, ticket_id, macro_id, author, values)
+
     # --- channels and the timeline ---------------------------------------------------------
 
     def intake(self, msg: InboundMessage) -> IntakeResult:
@@ -204,3 +273,10 @@ class SupportDesk:
             self.env, kind, who.identity.value, name=who.name, lock=True, field="identity.value"
         )
         return customer
+
+
+def _tier_or_none(tier: str | None) -> str | None:
+    """A tier named by a caller, checked (None: let the rules decide)."""
+    if tier is None or not tier.strip():
+        return None
+    return enum_value(Tier, tier, "tier").value

@@ -11,7 +11,7 @@ import structlog
 
 from trustdesk.core.errors import Conflict, InvalidInput
 from trustdesk.core.ids import new_id
-from trustdesk.support import attachments
+from trustdesk.support import attachments, desk_routing
 from trustdesk.support.env import SupportEnv, TicketNotFound
 from trustdesk.support.model import (
     MAX_COMMENT,
@@ -76,7 +76,7 @@ class TicketIn:
     language: str | None = None
     region: str | None = None
     channel: str = Channel.API.value
-    tier: str = Tier.BOT.value
+    tier: str | None = None  # None: routing decides (the bot tier without a desk)
     tags: Sequence[str] = ()
     assignee: str | None = None
 
@@ -121,7 +121,7 @@ def open_ticket(
         language=check_language(given.language) if given.language else customer.language,
         region=check_region(given.region) if given.region else customer.region,
         channel=enum_value(Channel, given.channel, "channel"),
-        tier=enum_value(Tier, given.tier, "tier"),
+        tier=enum_value(Tier, given.tier, "tier") if given.tier else Tier.BOT,
         status=Status.NEW,
         assignee=_author(given.assignee, "assignee"),
         tags=normalize_tags(given.tags),
@@ -147,10 +147,13 @@ def open_ticket(
     return ticket
 
 
-def routed(env: SupportEnv, ticket: Ticket) -> Ticket:
-    """Let the routing hook place a new ticket; keep only the routing fields it changed.
-    A failing hook is logged and the ticket stays where it is: the message is never lost."""
+def routed(env: SupportEnv, ticket: Ticket, *, pinned: bool = False) -> Ticket:
+    """Place a new ticket: a custom routing hook if there is one (it keeps only the routing
+    fields it changed; a failing hook is logged and the ticket stays where it is: the message
+    is never lost), else the desk's rules (``desk_routing``; ``pinned``: keep its tier)."""
     if env.on_new_ticket is None:
+        if env.desk is not None:
+            return desk_routing.place_new(env, ticket, pinned=pinned)
         return ticket
     try:
         placed = env.on_new_ticket(ticket)
@@ -164,13 +167,20 @@ def routed(env: SupportEnv, ticket: Ticket) -> Ticket:
     }
     if not changes:
         return ticket
-    return update(env, ticket, changes, action="ticket_routed")
+    return update(env, ticket, changes, action="ticket_routed", follow=False)
 
 
 def update(
-    env: SupportEnv, ticket: Ticket, changes: dict[str, Any], action: str = "ticket_updated"
+    env: SupportEnv,
+    ticket: Ticket,
+    changes: dict[str, Any],
+    action: str = "ticket_updated",
+    *,
+    follow: bool = True,
 ) -> Ticket:
-    """Set routing and SLA fields (``UPDATABLE``), checked like everything else."""
+    """Set routing and SLA fields (``UPDATABLE``), checked like everything else; with a desk
+    (and ``follow``), a new tier routes the ticket again and a new priority retargets its
+    SLA clock."""
     unknown = set(changes) - UPDATABLE
     if unknown:
         raise InvalidInput(f"cannot set {', '.join(sorted(unknown))} here", field="fields")
@@ -188,6 +198,8 @@ def update(
             "assigned": changed.assignee is not None,
         },
     )
+    if follow and env.desk is not None:
+        return desk_routing.after_update(env, ticket, changed, set(clean))
     return changed
 
 
@@ -212,6 +224,8 @@ def move(env: SupportEnv, ticket: Ticket, target: Status, reason: str) -> Ticket
         f"ticket:{ticket.id}",
         {"ticket_id": ticket.id, "from": ticket.status.value, "to": target.value, "reason": reason},
     )
+    if env.desk is not None:  # the SLA clock follows; waiting_agent on the bot tier hands off
+        return desk_routing.after_move(env, ticket, changed)
     return changed
 
 

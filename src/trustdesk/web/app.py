@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Mapping
 
 import structlog
 from fastapi import FastAPI, Request
@@ -13,9 +14,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trustdesk import __version__
 from trustdesk.bootstrap import Container
+from trustdesk.settings import Settings
+from trustdesk.support.model import MAX_BODY
 from trustdesk.web import assessments, compliance, errors, kb, screenings, stepup
+from trustdesk.web import desk as desk_api
 from trustdesk.web import mail as mail_api
 from trustdesk.web import support as support_api
+from trustdesk.web import telegram as telegram_api
+from trustdesk.web import webform as webform_page
 from trustdesk.web.errors import loggable
 
 log = structlog.get_logger("trustdesk.web")
@@ -36,8 +42,15 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(kb.router)
     app.include_router(mail_api.router)
     app.include_router(support_api.router)
+    app.include_router(telegram_api.router)
+    app.include_router(webform_page.router)
+    app.include_router(desk_api.router)
     # Added first, so it runs inside the request context (the request id is set).
-    app.add_middleware(BodyLimit, limit=container.settings.max_request_bytes)
+    app.add_middleware(
+        BodyLimit,
+        limit=container.settings.max_request_bytes,
+        overrides=upload_limits(container.settings),
+    )
     app.add_middleware(RequestContext)
 
     @app.get("/healthz", include_in_schema=False)
@@ -89,24 +102,54 @@ class RequestContext:
         )
 
 
+def upload_limits(settings: Settings) -> dict[str, int]:
+    """Body limits of the two routes that take files: every file at its largest, plus room
+    for the rest of the request (multipart part headers and form fields; base64 and a JSON
+    text escaped at worst six bytes a character)."""
+    files = settings.attachment_max_bytes * settings.attachment_max_files
+    rest = settings.max_request_bytes
+    return {
+        "/v1/tickets/*/attachments": files + rest + 4 * MAX_BODY,
+        "/v1/chat/messages": 4 * (files // 3 + settings.attachment_max_files)
+        + rest
+        + 6 * 4 * MAX_BODY,
+    }
+
+
 class BodyLimit:
-    """Refuses bodies over `limit` bytes, whether or not they declare a Content-Length.
+    """Refuses bodies over `limit` bytes, whether or not they declare a Content-Length;
+    ``overrides`` give some paths a limit of their own (``*`` stands for one path segment:
+    ``/v1/tickets/*/attachments``).
 
     A chunked body has no length to check up front, so the body is read here, stopping as
-    soon as it passes the limit, and handed on whole; the limit is small, so holding it is cheap.
+    soon as it passes the limit, and handed on whole: the limit is small, and the upload
+    routes read their files whole anyway.
     """
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(
+        self, app: ASGIApp, limit: int, overrides: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.limit = limit
+        self.overrides = [(p.strip("/").split("/"), n) for p, n in (overrides or {}).items()]
+
+    def limit_for(self, path: str) -> int:
+        parts = path.strip("/").split("/")
+        for pattern, limit in self.overrides:
+            if len(pattern) == len(parts) and all(
+                want in ("*", got) and got for want, got in zip(pattern, parts, strict=True)
+            ):
+                return limit
+        return self.limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit_for(scope["path"])
         length = Headers(scope=scope).get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.limit):
-            await self._refuse(scope, receive, send)
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            await self._refuse(scope, receive, send, limit)
             return
         chunks: list[bytes] = []
         size, more = 0, True
@@ -116,8 +159,8 @@ class BodyLimit:
                 return  # the client went away before sending the whole body
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.limit:
-                await self._refuse(scope, receive, send)
+            if size > limit:
+                await self._refuse(scope, receive, send, limit)
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
@@ -132,13 +175,13 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = errors.problem(
             Request(scope),
             413,
             "input.too_large",
             "Request too large",
-            f"the body may be at most {self.limit} bytes",
+            f"the body may be at most {limit} bytes",
             "body",
         )
         await response(scope, receive, send)

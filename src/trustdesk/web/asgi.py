@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+
 import structlog
 from fastapi import FastAPI
 from pydantic import ValidationError
 
-from trustdesk.bootstrap import build_container
+from trustdesk.bootstrap import Container, build_container
 from trustdesk.db.migrate import require_current_schema
 from trustdesk.logging import configure_logging
 from trustdesk.settings import Settings
@@ -36,4 +38,15 @@ def build() -> FastAPI:
         )
     container = build_container(settings)
     require_current_schema(container.engine)
+    # The first chat message should not wait seconds for the bot's models to load.
+    threading.Thread(target=_warm_up, args=(container,), name="bot-warm-up", daemon=True).start()
     return create_app(container)
+
+
+def _warm_up(container: Container) -> None:
+    log = structlog.get_logger("trustdesk")
+    try:
+        if not container.warm_up_bot():
+            log.warning("bot.no_model", message="run `trustdesk bot train` to let the bot answer")
+    except Exception:  # noqa: BLE001 - the bot loads on first use instead
+        log.exception("bot.warm_up_failed")

@@ -12,10 +12,12 @@ from datetime import datetime
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
+import structlog
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Response, UploadFile
 
 from trustdesk.auth.apikeys import ApiPrincipal
-from trustdesk.core.errors import Forbidden, InvalidInput
+from trustdesk.bootstrap import Container
+from trustdesk.core.errors import DomainError, Forbidden, InvalidInput
 from trustdesk.support.identities import normalize
 from trustdesk.support.model import (
     AuthorKind,
@@ -355,4 +357,21 @@ def chat_message(
         "customer_id": result.customer_id,
         "created_ticket": result.created_ticket,
         "duplicate": result.duplicate,
+        "bot": bot_answer(container, result.ticket_id, result.message_id),
     }
+
+
+def bot_answer(container: Container, ticket_id: str, message_id: str) -> dict[str, Any] | None:
+    """The bot's answer or hand-off notice (``answer``, ``handoff_queue``, ``language``,
+    ``intent``), once the message is committed; null when the ticket is not the bot's. A
+    failing bot costs the answer, never the message: ``trustdesk bot sweep`` answers later."""
+    log = structlog.get_logger("trustdesk.web")
+    try:
+        run = container.run_bot(ticket_id, message_id)
+    except DomainError as exc:  # no model trained yet, say
+        log.warning("bot.unavailable", ticket_id=ticket_id, error=exc.code)
+        return None
+    except Exception:  # noqa: BLE001 - the customer's message is already safe
+        log.exception("bot.chat_failed", ticket_id=ticket_id)
+        return None
+    return None if run is None else run.chat_json()

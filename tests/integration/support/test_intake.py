@@ -31,9 +31,10 @@ def test_an_unknown_sender_opens_a_ticket(container: Container) -> None:
     assert (result.created_ticket, result.duplicate) == (True, False)
     view = read(container, lambda d: d.ticket(result.ticket_id))
     t = view.ticket
+    # On-chain problems in a known language go to the blockchain desk (shipped rules).
     assert (t.status.value, t.tier.value, t.channel.value, t.category.value) == (
         "new",
-        "bot",
+        "blockchain",
         "email",
         "deposit_withdrawal_failure",
     )
@@ -74,6 +75,7 @@ def test_an_unknown_sender_opens_a_ticket(container: Container) -> None:
         "support.customer_created",
         "support.ticket_opened",
         "support.message_added",
+        "support.ticket_routed",
     ]
 
 
