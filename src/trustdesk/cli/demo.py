@@ -28,6 +28,7 @@ from trustdesk.cli.demo_data import (
     write_sample_lists,
 )
 from trustdesk.cli.demo_stepup import run_stepup_demo
+from trustdesk.cli.demo_support import pick_account, run_support_demo
 from trustdesk.db.migrate import upgrade
 from trustdesk.lists.importing import import_list, parse_list_file
 from trustdesk.settings import Settings
@@ -65,7 +66,9 @@ def demo_command(
         ok = _report_by_group(plan, results)
         out.rule("3. step-up")
         ok = run_stepup_demo(c) and ok
-        out.rule("4. audit")
+        out.rule("4. support desk")
+        ok = run_support_demo(c, pick_account(plan)) and ok
+        out.rule("5. audit")
         with c.session() as session:
             result = verify(c.audit_log(session))
         out.print(
