@@ -10,7 +10,7 @@ import hmac
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -23,6 +23,7 @@ from trustdesk.audit.store import SqlAuditLog
 from trustdesk.auth.delivery import ChannelRouter, FileOutbox, Sender, SmtpSender, TwilioSmsSender
 from trustdesk.auth.factors import StepUpEnv
 from trustdesk.auth.flows import AfterCommit, StepUp
+from trustdesk.auth.key_cache import KeyCache
 from trustdesk.auth.secretbox import Keyring
 from trustdesk.auth.store import SqlStepUpStore
 from trustdesk.auth.tokens import StepUpTokens
@@ -83,6 +84,8 @@ class Container:
     macros: Mapping[str, Macro] | None = None
     # The bot's model, knowledge-base and phishing caches: built on first use (bot_desk).
     bot_runtime: BotRuntime | None = None
+    # API keys checked in the last settings.api_key_cache_seconds (web/deps.get_principal).
+    key_cache: KeyCache = field(default_factory=lambda: KeyCache(0))
 
     @property
     def pepper(self) -> bytes:
@@ -217,11 +220,11 @@ class Container:
         message (seconds); False when no model is trained yet (the bot then waits)."""
         from trustdesk.bot.language import warm_up
 
-        warm_up()
         try:
             self.bot_desk().runtime.model()
         except DomainError:
-            return False
+            return False  # no model: the detector would only take memory and seconds
+        warm_up()
         return True
 
     def bot_sweep(self) -> BotSweepReport:
@@ -273,6 +276,7 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
         screener=Screener(),
         desk_config=load_desk(settings.support_config),
         macros=default_macros().macros,
+        key_cache=KeyCache(settings.api_key_cache_seconds),
     )
 
 

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     hash_pepper: SecretStr = SecretStr(DEV_PEPPER)
     max_batch_lines: int = 100_000
     max_request_bytes: int = 64 * 1024
+    # Seconds a worker trusts an API key it has checked before reading its row again: a
+    # revoked key keeps working for at most this long. 0: every request reads the key.
+    api_key_cache_seconds: float = Field(default=5.0, ge=0, le=300)
     log_json: bool = False
 
     # --- step-up ---

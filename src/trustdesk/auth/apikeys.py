@@ -98,7 +98,8 @@ def create_api_key(session: Session, name: str, scopes: frozenset[str], now: dat
 
 
 def revoke_api_key(session: Session, key_id: str, now: datetime) -> ApiKeyRow:
-    """Marks a key revoked; it stops working at once and stays listed for the record."""
+    """Marks a key revoked; it stays listed for the record. A running server stops taking
+    it once its workers' key caches forget it (``api_key_cache_seconds``, 5 s by default)."""
     row = session.get(ApiKeyRow, key_id)
     if row is None:
         raise NotFound(f"no API key {key_id}", field="key_id")

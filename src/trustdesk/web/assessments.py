@@ -46,8 +46,13 @@ async def _assessor(
 
     The shared dependencies are plain functions, so FastAPI runs each of them (container,
     key check, scope check) in a thread of its own; on this route, the busiest, those hops
-    cost about as much as the key check itself."""
-    return await run_in_threadpool(_authorize, get_container(request), authorization)
+    cost about as much as the key check itself. A key checked a moment ago (the key
+    cache) needs no hop at all."""
+    container = get_container(request)
+    cached = container.key_cache.get(authorization)
+    if cached is not None:
+        return _require_assess(cached)
+    return await run_in_threadpool(_authorize, container, authorization)
 
 
 def _writer_limiter(request: Request, container: Container) -> anyio.CapacityLimiter | None:

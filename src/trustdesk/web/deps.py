@@ -23,9 +23,14 @@ def get_principal(
     container: ContainerDep,
     authorization: Annotated[str | None, Header()] = None,
 ) -> ApiPrincipal:
+    cached = container.key_cache.get(authorization)
+    if cached is not None:
+        return cached
     # Key checks read one row by primary key; a short transaction of its own.
     with container.reading() as session:
-        return authenticate(session, authorization)
+        principal = authenticate(session, authorization)
+    container.key_cache.put(authorization, principal)
+    return principal
 
 
 PrincipalDep = Annotated[ApiPrincipal, Depends(get_principal)]
