@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 	$(BIN)/python bench/totp_bench.py
 	$(BIN)/python bench/screening_eval.py
+	$(BIN)/python bench/support_bench.py
 	$(BIN)/python bench/bot_eval.py
 
 serve: $(STAMP)
