@@ -46,6 +46,12 @@ app.add_typer(desk_cli.macros_app, name="macros")
 app.add_typer(desk_cli.support_app, name="support")
 
 
+# uvicorn kills a worker that does not answer its supervisor's ping in time (default 5 s).
+# Loading the bot's language models holds the GIL for about a second on a quiet machine and
+# several on a busy one, so at 5 s a loaded host killed and restarted workers in a loop.
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
 @app.command("serve")
 def serve(
     host: str = "127.0.0.1",
@@ -74,6 +80,7 @@ def serve(
                 workers=workers,
                 factory=True,
                 access_log=False,
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
             )
         finally:
             background.stop()
