@@ -68,6 +68,10 @@ class CsatRefused(Conflict):
     code = "support.csat_refused"
 
 
+class TicketClosed(Conflict):
+    code = "support.ticket_closed"
+
+
 @dataclass(frozen=True)
 class TicketIn:
     subject: str
@@ -283,6 +287,12 @@ def reply(
     if given.author_kind is AuthorKind.CUSTOMER:
         raise InvalidInput("customer messages arrive through intake", field="author")
     ticket = find(env, ticket_id, lock=True)
+    if ticket.status is Status.CLOSED and given.visibility is Visibility.PUBLIC:
+        # A closed ticket is the record of a finished conversation: reopen it to write again.
+        raise TicketClosed(
+            f"ticket {ticket.id} is closed: reopen it (status waiting_agent) to reply",
+            field="ticket_id",
+        )
     channel = enum_value(Channel, given.channel, "channel") if given.channel else ticket.channel
     now = env.clock.now()
     message = append(

@@ -103,7 +103,7 @@ class RequestContext:
 
 
 def upload_limits(settings: Settings) -> dict[str, int]:
-    """Body limits of the two routes that take files: every file at its largest, plus room
+    """Body limits of the routes that take files: every file at its largest, plus room
     for the rest of the request (multipart part headers and form fields; base64 and a JSON
     text escaped at worst six bytes a character)."""
     files = settings.attachment_max_bytes * settings.attachment_max_files
@@ -113,6 +113,8 @@ def upload_limits(settings: Settings) -> dict[str, int]:
         "/v1/chat/messages": 4 * (files // 3 + settings.attachment_max_files)
         + rest
         + 6 * 4 * MAX_BODY,
+        # The web form: one file (a phone screenshot, a PDF) and the form's text fields.
+        webform_page.PATH: settings.attachment_max_bytes + rest + 4 * MAX_BODY,
     }
 
 

@@ -202,8 +202,8 @@ def _within_rate(container: Container, ip: str, now: datetime) -> bool:
 
 
 def _max_file(container: Container) -> int:
-    s = container.settings
-    return min(s.attachment_max_bytes, s.max_request_bytes)
+    # The form's body limit makes room for one such file (web.app.upload_limits).
+    return container.settings.attachment_max_bytes
 
 
 async def _file(upload: UploadFile) -> FormFile | None:

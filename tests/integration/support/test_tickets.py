@@ -103,6 +103,28 @@ def test_status_moves_follow_the_machine(container: Container) -> None:
     ]
 
 
+def test_a_closed_ticket_takes_notes_but_no_reply_until_reopened(container: Container) -> None:
+    ticket_id = opened(container)
+    write(container, lambda d: d.set_status(ticket_id, "resolved"))
+    write(container, lambda d: d.set_status(ticket_id, "closed"))
+    answer = ReplyIn(body="One more thing.", author_id="agent-7")
+    with pytest.raises(Conflict) as caught:
+        write(container, lambda d: d.reply(ticket_id, answer))
+    assert (caught.value.code, caught.value.message, caught.value.field) == (
+        "support.ticket_closed",
+        f"ticket {ticket_id} is closed: reopen it (status waiting_agent) to reply",
+        "ticket_id",
+    )
+    note = ReplyIn(body="Customer called.", author_id="agent-7", visibility=Visibility.INTERNAL)
+    ticket, _ = write(container, lambda d: d.reply(ticket_id, note))
+    assert ticket.status.value == "closed"
+    write(container, lambda d: d.set_status(ticket_id, "waiting_agent"))
+    ticket, message = write(container, lambda d: d.reply(ticket_id, answer))
+    assert (ticket.status.value, message.body) == ("waiting_customer", "One more thing.")
+    messages = read(container, lambda d: d.ticket(ticket_id)).messages
+    assert [m.body for m in messages][1:] == ["Customer called.", "One more thing."]
+
+
 def test_tags(container: Container) -> None:
     ticket_id = opened(container)
     ticket = write(container, lambda d: d.set_tags(ticket_id, ["VIP", "chain:tron", "vip"]))
