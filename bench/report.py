@@ -304,8 +304,9 @@ def _limits(res: Results) -> list[str]:
         "",
         "**Over HTTP the request costs more than the assessment.** The workers spent "
         f"{server_ms:.1f} ms of CPU per request against {1000 / ip.throughput:.1f} ms for the "
-        "assessment in-process: the rest is the API-key check (a read transaction of its own), "
-        "two hops to a worker thread and back (key check, assessment), body validation, the "
+        "assessment in-process: the rest is one hop to a worker thread and back (the "
+        "API key is checked in the event loop from a 5-second per-worker cache), body "
+        "validation, the "
         "response, one JSON log line, and the GIL hand-offs between the event loop and those "
         f"threads. The machine was busy {pick.machine_busy:.2f} of {os.cpu_count()} cores; "
         f"the busiest worker held {_first(pick.connections)} of the 8 connections and used "
@@ -340,9 +341,8 @@ def _limits(res: Results) -> list[str]:
         f"and trustdesk on SQLite {server_ms:.2f} ms. Against trustdesk the generator needs "
         f"{td_client:.2f} of a core: not saturated, but taken from the same 2 cores.",
         "",
-        "**What would move it further** (not done): the API-key check and scope check as "
-        "async dependencies or cached for seconds (two thread hops and a read transaction "
-        "per request); the hot statements on the bare driver instead of SQLAlchemy Core "
+        "**What would move it further** (not done): the hot statements on the bare driver "
+        "instead of SQLAlchemy Core "
         "(~20 µs to ~2 µs each, but SQL per dialect by hand); a larger WAL checkpoint "
         "interval (fewer stalls inside the lock, but more committed assessments lost on "
         "power failure with synchronous=NORMAL); on PostgreSQL, chaining audit entries after "
